@@ -1,0 +1,78 @@
+package io.nodus.state.codec;
+
+import java.nio.charset.StandardCharsets;
+import java.util.Objects;
+
+/**
+ * The storage key of one resource: its kind and its id within the kind, encoded as
+ * {@code kind/id} in UTF-8 so that a store iterates resources grouped by kind.
+ *
+ * @param kind resource kind
+ * @param id key within the kind ({@code namespace/name} for policies, the number for identities)
+ */
+public record ResourceKey(Kind kind, String id) {
+
+  /** Resource kinds, with their stable key prefixes. */
+  public enum Kind {
+    /** Revision, configuration and allocator cursors: a {@code ClusterState} without lists. */
+    META("meta"),
+    IDENTITY("identity"),
+    NODE("node"),
+    ENDPOINT("endpoint"),
+    POLICY("policy");
+
+    private final String prefix;
+
+    Kind(String prefix) {
+      this.prefix = prefix;
+    }
+
+    public String prefix() {
+      return prefix;
+    }
+  }
+
+  /** The single meta record. */
+  public static final ResourceKey META = new ResourceKey(Kind.META, "cluster");
+
+  public ResourceKey {
+    Objects.requireNonNull(kind, "kind");
+    Objects.requireNonNull(id, "id");
+  }
+
+  public byte[] toBytes() {
+    return (kind.prefix + "/" + id).getBytes(StandardCharsets.UTF_8);
+  }
+
+  public static ResourceKey parse(byte[] bytes) {
+    String s = new String(bytes, StandardCharsets.UTF_8);
+    int slash = s.indexOf('/');
+    if (slash < 0) {
+      throw new IllegalArgumentException("malformed resource key " + s);
+    }
+    String prefix = s.substring(0, slash);
+    for (Kind k : Kind.values()) {
+      if (k.prefix.equals(prefix)) {
+        return new ResourceKey(k, s.substring(slash + 1));
+      }
+    }
+    throw new IllegalArgumentException("unknown resource kind in key " + s);
+  }
+
+  public static ResourceKey identity(int id) {
+    // Zero-padded so byte order equals numeric order.
+    return new ResourceKey(Kind.IDENTITY, String.format("%010d", id));
+  }
+
+  public static ResourceKey node(String name) {
+    return new ResourceKey(Kind.NODE, name);
+  }
+
+  public static ResourceKey endpoint(String name) {
+    return new ResourceKey(Kind.ENDPOINT, name);
+  }
+
+  public static ResourceKey policy(String namespace, String name) {
+    return new ResourceKey(Kind.POLICY, namespace + "/" + name);
+  }
+}

@@ -1,0 +1,128 @@
+package io.nodus.rest;
+
+import com.codahale.metrics.health.HealthCheck;
+import io.dropwizard.core.Application;
+import io.dropwizard.core.Configuration;
+import io.dropwizard.core.server.SimpleServerFactory;
+import io.dropwizard.core.setup.Bootstrap;
+import io.dropwizard.core.setup.Environment;
+import io.dropwizard.jetty.HttpConnectorFactory;
+import io.dropwizard.request.logging.LogbackAccessRequestLogFactory;
+import io.micrometer.prometheusmetrics.PrometheusMeterRegistry;
+import io.nodus.rest.core.ControlPlane;
+import io.nodus.rest.errors.BodyLimitFilter;
+import io.nodus.rest.errors.ErrorMappers;
+import io.nodus.rest.errors.RequestMetricsFilter;
+import io.nodus.rest.resources.ClusterResource;
+import io.nodus.rest.resources.EndpointsResource;
+import io.nodus.rest.resources.HealthResource;
+import io.nodus.rest.resources.IdentitiesResource;
+import io.nodus.rest.resources.MetricsResource;
+import io.nodus.rest.resources.NodesResource;
+import io.nodus.rest.resources.PoliciesResource;
+import java.util.List;
+import org.eclipse.jetty.server.NetworkConnector;
+import org.eclipse.jetty.server.Server;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+
+/**
+ * The REST API embedded in a controller process: a Dropwizard application built and started
+ * programmatically (no YAML file, no takeover of the process's logging), on one connector.
+ */
+public final class RestServer implements AutoCloseable {
+  private static final Logger LOG = LoggerFactory.getLogger(RestServer.class);
+
+  private final Server server;
+  private final int port;
+
+  private RestServer(Server server, int port) {
+    this.server = server;
+    this.port = port;
+  }
+
+  /** Builds the application, starts Jetty and returns once it accepts connections. */
+  public static RestServer start(RestConfig config, ControlPlane controlPlane, PrometheusMeterRegistry registry) throws Exception {
+    NodusApplication app = new NodusApplication(config, controlPlane, registry);
+    Bootstrap<Configuration> bootstrap = new Bootstrap<>(app);
+    app.initialize(bootstrap);
+
+    HttpConnectorFactory http = new HttpConnectorFactory();
+    http.setBindHost(config.host());
+    http.setPort(config.port());
+    SimpleServerFactory serverFactory = new SimpleServerFactory();
+    serverFactory.setConnector(http);
+    serverFactory.setApplicationContextPath("/");
+    serverFactory.setAdminContextPath("/admin");
+    // Quiet by default: no access log lines for every request.
+    LogbackAccessRequestLogFactory requestLog = new LogbackAccessRequestLogFactory();
+    requestLog.setAppenders(List.of());
+    serverFactory.setRequestLogFactory(requestLog);
+    Configuration configuration = new Configuration();
+    configuration.setServerFactory(serverFactory);
+
+    Environment environment = new Environment(app.getName(), bootstrap.getObjectMapper(), bootstrap.getValidatorFactory(),
+        bootstrap.getMetricRegistry(), bootstrap.getClassLoader(), bootstrap.getHealthCheckRegistry(), configuration);
+    serverFactory.configure(environment);
+    bootstrap.run(configuration, environment);
+    app.run(configuration, environment);
+    Server server = serverFactory.build(environment);
+    server.start();
+    int port = ((NetworkConnector) server.getConnectors()[0]).getLocalPort();
+    LOG.info("rest api listening host={} port={}", config.host(), port);
+    return new RestServer(server, port);
+  }
+
+  /** The port actually bound (useful when the configuration asked for 0). */
+  public int port() {
+    return port;
+  }
+
+  @Override
+  public void close() throws Exception {
+    server.stop();
+  }
+
+  /** The Dropwizard application: registers resources, mappers and filters. */
+  private static final class NodusApplication extends Application<Configuration> {
+    private final RestConfig config;
+    private final ControlPlane controlPlane;
+    private final PrometheusMeterRegistry registry;
+
+    NodusApplication(RestConfig config, ControlPlane controlPlane, PrometheusMeterRegistry registry) {
+      this.config = config;
+      this.controlPlane = controlPlane;
+      this.registry = registry;
+    }
+
+    @Override
+    public String getName() {
+      return "nodus";
+    }
+
+    @Override
+    public void run(Configuration configuration, Environment env) {
+      var jersey = env.jersey();
+      jersey.register(new BodyLimitFilter(config.maxBodyBytes()));
+      jersey.register(new RequestMetricsFilter(registry));
+      jersey.register(new ErrorMappers.InvalidField());
+      jersey.register(new ErrorMappers.Rejected());
+      jersey.register(new ErrorMappers.WebApplication());
+      jersey.register(new ErrorMappers.Unexpected());
+      jersey.register(new PoliciesResource(controlPlane));
+      jersey.register(new IdentitiesResource(controlPlane));
+      jersey.register(new EndpointsResource(controlPlane));
+      jersey.register(new NodesResource(controlPlane));
+      jersey.register(new ClusterResource(controlPlane));
+      jersey.register(new HealthResource(controlPlane));
+      jersey.register(new MetricsResource(registry));
+      env.healthChecks().register("control-plane", new HealthCheck() {
+        @Override
+        protected Result check() {
+          String leader = controlPlane.cluster().leader();
+          return leader.isEmpty() ? Result.unhealthy("no leader") : Result.healthy("leader " + leader);
+        }
+      });
+    }
+  }
+}

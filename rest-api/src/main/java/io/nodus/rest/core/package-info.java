@@ -1,0 +1,2 @@
+/** What the resources need from the control plane, and how its rejections map to HTTP. */
+package io.nodus.rest.core;

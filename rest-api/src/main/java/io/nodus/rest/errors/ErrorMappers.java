@@ -1,0 +1,79 @@
+package io.nodus.rest.errors;
+
+import io.nodus.rest.api.ApiError;
+import io.nodus.rest.core.RejectedException;
+import io.nodus.state.model.InvalidFieldException;
+import io.nodus.state.model.RejectionCodes;
+import io.nodus.state.proto.Rejection;
+import jakarta.ws.rs.WebApplicationException;
+import jakarta.ws.rs.core.MediaType;
+import jakarta.ws.rs.core.Response;
+import jakarta.ws.rs.ext.ExceptionMapper;
+import java.util.Locale;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+
+/** Maps errors to JSON {@link ApiError} answers with stable codes. */
+public final class ErrorMappers {
+  private static final Logger LOG = LoggerFactory.getLogger(ErrorMappers.class);
+
+  private ErrorMappers() {}
+
+  /** HTTP status of a rejection code. */
+  public static int statusOf(String code) {
+    return switch (code) {
+      case RejectionCodes.INVALID_ARGUMENT -> 400;
+      case RejectionCodes.NOT_FOUND -> 404;
+      case RejectionCodes.ALREADY_EXISTS, RejectionCodes.FAILED_PRECONDITION, RejectionCodes.EXHAUSTED -> 409;
+      default -> 400;
+    };
+  }
+
+  static Response json(int status, ApiError error) {
+    return Response.status(status).type(MediaType.APPLICATION_JSON_TYPE).entity(error).build();
+  }
+
+  /** A user's invalid input, caught before it reached the log. */
+  public static final class InvalidField implements ExceptionMapper<InvalidFieldException> {
+    @Override
+    public Response toResponse(InvalidFieldException e) {
+      return json(statusOf(e.code()), new ApiError(e.code(), e.getMessage(), e.field()));
+    }
+  }
+
+  /** A command the state machine refused. */
+  public static final class Rejected implements ExceptionMapper<RejectedException> {
+    @Override
+    public Response toResponse(RejectedException e) {
+      Rejection r = e.rejection();
+      return Response.fromResponse(json(statusOf(r.getCode()), new ApiError(r.getCode(), r.getMessage(), r.getField())))
+          .header("X-Nodus-Revision", r.getRevision()).build();
+    }
+  }
+
+  /** JAX-RS errors (unknown path, wrong method, media type, body too large) as JSON. */
+  public static final class WebApplication implements ExceptionMapper<WebApplicationException> {
+    @Override
+    public Response toResponse(WebApplicationException e) {
+      int status = e.getResponse().getStatus();
+      String reason = Response.Status.fromStatusCode(status) == null ? "error"
+          : Response.Status.fromStatusCode(status).getReasonPhrase().toLowerCase(Locale.ROOT).replace(' ', '_');
+      return json(status, new ApiError(reason, e.getMessage(), null));
+    }
+  }
+
+  /** Anything else: a bug or an unavailable control plane; logged, answered without internals. */
+  public static final class Unexpected implements ExceptionMapper<RuntimeException> {
+    @Override
+    public Response toResponse(RuntimeException e) {
+      if (e instanceof WebApplicationException w) {
+        return new WebApplication().toResponse(w);
+      }
+      if (e instanceof ControlPlaneUnavailableException) {
+        return json(503, new ApiError("unavailable", e.getMessage(), null));
+      }
+      LOG.error("unexpected error serving request", e);
+      return json(500, new ApiError("internal", "internal error: " + e.getClass().getSimpleName(), null));
+    }
+  }
+}

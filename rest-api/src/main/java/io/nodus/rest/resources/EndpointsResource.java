@@ -1,0 +1,100 @@
+package io.nodus.rest.resources;
+
+import io.nodus.rest.api.CreateEndpointRequest;
+import io.nodus.rest.api.EndpointView;
+import io.nodus.rest.core.Commands;
+import io.nodus.rest.core.ControlPlane;
+import io.nodus.rest.core.JsonBodies;
+import io.nodus.rest.core.RejectedException;
+import io.nodus.state.model.InvalidFieldException;
+import io.nodus.state.model.Labels;
+import io.nodus.state.model.RejectionCodes;
+import io.nodus.state.proto.Accepted;
+import io.nodus.state.proto.ClusterState;
+import io.nodus.state.proto.Command;
+import io.nodus.state.proto.CreateEndpoint;
+import io.nodus.state.proto.DeleteEndpoint;
+import io.nodus.state.proto.Endpoint;
+import io.nodus.state.proto.Label;
+import io.nodus.state.proto.LabelSet;
+import io.nodus.state.proto.Rejection;
+import jakarta.ws.rs.Consumes;
+import jakarta.ws.rs.DELETE;
+import jakarta.ws.rs.GET;
+import jakarta.ws.rs.POST;
+import jakarta.ws.rs.Path;
+import jakarta.ws.rs.PathParam;
+import jakarta.ws.rs.Produces;
+import jakarta.ws.rs.QueryParam;
+import jakarta.ws.rs.core.MediaType;
+import jakarta.ws.rs.core.Response;
+import java.util.Map;
+
+/**
+ * {@code /v1/endpoints}: workloads. Creating one records it as pending in the log; its node's
+ * agent plumbs it and marks it ready with its address, which clients see by polling.
+ */
+@Path("/v1/endpoints")
+@Produces(MediaType.APPLICATION_JSON)
+public final class EndpointsResource {
+  private final ControlPlane controlPlane;
+  private final Commands commands;
+
+  public EndpointsResource(ControlPlane controlPlane) {
+    this.controlPlane = controlPlane;
+    this.commands = new Commands(controlPlane);
+  }
+
+  @GET
+  public Response list(@QueryParam("stale") boolean stale, @QueryParam("node") String node) {
+    ClusterState state = controlPlane.read(stale);
+    return Responses.ok(state.getEndpointsList().stream()
+        .filter(e -> node == null || e.getNode().equals(node))
+        .map(EndpointView::of).toList(), state.getRevision());
+  }
+
+  @GET
+  @Path("/{name}")
+  public Response get(@PathParam("name") String name, @QueryParam("stale") boolean stale) {
+    ClusterState state = controlPlane.read(stale);
+    return Responses.ok(EndpointView.of(find(state, name)), state.getRevision());
+  }
+
+  @POST
+  @Consumes(MediaType.APPLICATION_JSON)
+  public Response create(String body) {
+    CreateEndpointRequest req = JsonBodies.read(body, CreateEndpointRequest.class);
+    if (req.name() == null) {
+      throw InvalidFieldException.invalid("name", "is required");
+    }
+    if (req.node() == null) {
+      throw InvalidFieldException.invalid("node", "is required");
+    }
+    LabelSet.Builder labels = LabelSet.newBuilder();
+    for (Map.Entry<String, String> e : req.labels().entrySet()) {
+      Label l = Labels.parse(e.getKey() + "=" + (e.getValue() == null ? "" : e.getValue()), Labels.SOURCE_K8S);
+      Labels.validateUserLabel(l, "labels." + e.getKey());
+      labels.addLabels(l);
+    }
+    Accepted accepted = commands.submit(Command.newBuilder().setCreateEndpoint(CreateEndpoint.newBuilder()
+        .setName(req.name()).setNode(req.node()).setNamespace(req.namespace() == null ? "" : req.namespace())
+        .setLabels(labels)).build());
+    Endpoint created = accepted.getEventsList().stream()
+        .filter(ev -> ev.hasEndpointCreated()).map(ev -> ev.getEndpointCreated().getEndpoint())
+        .findFirst().orElseThrow(() -> new IllegalStateException("accepted endpoint creation without an EndpointCreated event"));
+    return Responses.status(Response.Status.CREATED, EndpointView.of(created), accepted.getRevision());
+  }
+
+  @DELETE
+  @Path("/{name}")
+  public Response delete(@PathParam("name") String name) {
+    Accepted accepted = commands.submit(Command.newBuilder().setDeleteEndpoint(DeleteEndpoint.newBuilder().setName(name)).build());
+    return Response.noContent().header(Responses.REVISION_HEADER, accepted.getRevision()).build();
+  }
+
+  private static Endpoint find(ClusterState state, String name) {
+    return state.getEndpointsList().stream().filter(e -> e.getName().equals(name)).findFirst()
+        .orElseThrow(() -> new RejectedException(Rejection.newBuilder().setCode(RejectionCodes.NOT_FOUND).setField("name")
+            .setMessage("no endpoint named " + name).setRevision(state.getRevision()).build()));
+  }
+}

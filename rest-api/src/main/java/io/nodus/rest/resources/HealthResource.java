@@ -1,0 +1,39 @@
+package io.nodus.rest.resources;
+
+import io.nodus.rest.api.ClusterView;
+import io.nodus.rest.core.ControlPlane;
+import jakarta.ws.rs.GET;
+import jakarta.ws.rs.Path;
+import jakarta.ws.rs.Produces;
+import jakarta.ws.rs.core.MediaType;
+import jakarta.ws.rs.core.Response;
+import java.util.LinkedHashMap;
+import java.util.Map;
+
+/** {@code /healthz}: 200 when this controller is part of a cluster with a leader, 503 otherwise. */
+@Path("/healthz")
+@Produces(MediaType.APPLICATION_JSON)
+public final class HealthResource {
+  private final ControlPlane controlPlane;
+
+  public HealthResource(ControlPlane controlPlane) {
+    this.controlPlane = controlPlane;
+  }
+
+  @GET
+  public Response get() {
+    Map<String, Object> body = new LinkedHashMap<>();
+    try {
+      ClusterView view = controlPlane.cluster();
+      boolean ok = !view.leader().isEmpty();
+      body.put("status", ok ? "ok" : "no_leader");
+      body.put("leader", view.leader());
+      body.put("revision", view.revision());
+      return Response.status(ok ? 200 : 503).entity(body).header(Responses.REVISION_HEADER, view.revision()).build();
+    } catch (RuntimeException e) {
+      body.put("status", "unavailable");
+      body.put("message", String.valueOf(e.getMessage()));
+      return Response.status(503).entity(body).build();
+    }
+  }
+}

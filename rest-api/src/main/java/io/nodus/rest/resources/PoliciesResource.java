@@ -1,0 +1,128 @@
+package io.nodus.rest.resources;
+
+import io.nodus.rest.api.PolicyView;
+import io.nodus.rest.core.Commands;
+import io.nodus.rest.core.ControlPlane;
+import io.nodus.rest.policy.PolicyDocuments;
+import io.nodus.state.model.RejectionCodes;
+import io.nodus.state.proto.Accepted;
+import io.nodus.state.proto.ClusterState;
+import io.nodus.state.proto.Command;
+import io.nodus.state.proto.DeletePolicy;
+import io.nodus.state.proto.Policy;
+import io.nodus.state.proto.Rejection;
+import io.nodus.state.proto.UpsertPolicy;
+import io.nodus.rest.core.RejectedException;
+import jakarta.ws.rs.Consumes;
+import jakarta.ws.rs.DELETE;
+import jakarta.ws.rs.GET;
+import jakarta.ws.rs.HeaderParam;
+import jakarta.ws.rs.POST;
+import jakarta.ws.rs.Path;
+import jakarta.ws.rs.PathParam;
+import jakarta.ws.rs.Produces;
+import jakarta.ws.rs.QueryParam;
+import jakarta.ws.rs.core.HttpHeaders;
+import jakarta.ws.rs.core.MediaType;
+import jakarta.ws.rs.core.Response;
+import java.util.List;
+import java.util.Locale;
+
+/**
+ * {@code /v1/policies}: apply (POST a CiliumNetworkPolicy or CiliumClusterwideNetworkPolicy as
+ * YAML or JSON), list, show and delete. Namespaced policies live at {@code /{namespace}/{name}},
+ * cluster-wide ones at {@code /{name}}.
+ */
+@Path("/v1/policies")
+@Produces(MediaType.APPLICATION_JSON)
+public final class PoliciesResource {
+  private final ControlPlane controlPlane;
+  private final Commands commands;
+
+  public PoliciesResource(ControlPlane controlPlane) {
+    this.controlPlane = controlPlane;
+    this.commands = new Commands(controlPlane);
+  }
+
+  @POST
+  @Consumes({"application/yaml", "application/x-yaml", "text/yaml", MediaType.APPLICATION_JSON, MediaType.TEXT_PLAIN})
+  public Response apply(@HeaderParam(HttpHeaders.CONTENT_TYPE) String contentType, String body) {
+    String format = contentType != null && contentType.toLowerCase(Locale.ROOT).startsWith(MediaType.APPLICATION_JSON)
+        ? PolicyDocuments.JSON : PolicyDocuments.YAML;
+    Policy policy = PolicyDocuments.parse(body == null ? "" : body, format);
+    Accepted accepted = commands.submit(Command.newBuilder().setUpsertPolicy(UpsertPolicy.newBuilder().setPolicy(policy)).build());
+    // An unchanged policy produces no event: answer 200 with the stored revision instead of 201.
+    Response.Status status = accepted.getEventsCount() > 0 ? Response.Status.CREATED : Response.Status.OK;
+    Policy stored = accepted.getEventsCount() > 0 ? accepted.getEvents(0).getPolicyUpserted().getPolicy()
+        .toBuilder().setRevision(accepted.getEvents(0).getRevision()).build() : find(read(false), policy.getNamespace(), policy.getName());
+    return Responses.status(status, PolicyView.full(stored), accepted.getRevision());
+  }
+
+  @GET
+  public Response list(@QueryParam("stale") boolean stale, @QueryParam("namespace") String namespace) {
+    ClusterState state = read(stale);
+    List<PolicyView> views = state.getPoliciesList().stream()
+        .filter(p -> namespace == null || p.getNamespace().equals(namespace))
+        .map(PolicyView::summary)
+        .toList();
+    return Responses.ok(views, state.getRevision());
+  }
+
+  @GET
+  @Path("/{namespace}/{name}")
+  @Produces({MediaType.APPLICATION_JSON, "application/yaml"})
+  public Response get(@PathParam("namespace") String namespace, @PathParam("name") String name,
+      @QueryParam("stale") boolean stale, @HeaderParam(HttpHeaders.ACCEPT) String accept) {
+    ClusterState state = read(stale);
+    return show(find(state, namespace, name), state.getRevision(), accept);
+  }
+
+  @GET
+  @Path("/{name}")
+  @Produces({MediaType.APPLICATION_JSON, "application/yaml"})
+  public Response getClusterwide(@PathParam("name") String name, @QueryParam("stale") boolean stale,
+      @HeaderParam(HttpHeaders.ACCEPT) String accept) {
+    ClusterState state = read(stale);
+    return show(find(state, "", name), state.getRevision(), accept);
+  }
+
+  @DELETE
+  @Path("/{namespace}/{name}")
+  public Response delete(@PathParam("namespace") String namespace, @PathParam("name") String name) {
+    return remove(namespace, name);
+  }
+
+  @DELETE
+  @Path("/{name}")
+  public Response deleteClusterwide(@PathParam("name") String name) {
+    return remove("", name);
+  }
+
+  private Response remove(String namespace, String name) {
+    Accepted accepted = commands.submit(Command.newBuilder()
+        .setDeletePolicy(DeletePolicy.newBuilder().setNamespace(namespace).setName(name)).build());
+    return Response.noContent().header(Responses.REVISION_HEADER, accepted.getRevision()).build();
+  }
+
+  /** The original document when YAML is asked for explicitly, the JSON view otherwise. */
+  private static Response show(Policy p, long revision, String accept) {
+    if (accept != null && accept.contains("yaml") && !accept.contains(MediaType.APPLICATION_JSON)) {
+      return Response.ok(p.getOriginalDocument(), p.getOriginalFormat()).header(Responses.REVISION_HEADER, revision).build();
+    }
+    return Responses.ok(PolicyView.full(p), revision);
+  }
+
+  private ClusterState read(boolean stale) {
+    return controlPlane.read(stale);
+  }
+
+  private static Policy find(ClusterState state, String namespace, String name) {
+    return state.getPoliciesList().stream()
+        .filter(p -> p.getNamespace().equals(namespace) && p.getName().equals(name))
+        .findFirst()
+        .orElseThrow(() -> new RejectedException(Rejection.newBuilder()
+            .setCode(RejectionCodes.NOT_FOUND).setField("name")
+            .setMessage("no policy named " + name + (namespace.isEmpty() ? " (cluster-wide)" : " in namespace " + namespace))
+            .setRevision(state.getRevision()).build()));
+  }
+}

@@ -1,0 +1,50 @@
+package io.nodus.ops.cli;
+
+import io.micrometer.prometheusmetrics.PrometheusConfig;
+import io.micrometer.prometheusmetrics.PrometheusMeterRegistry;
+import io.nodus.agent.Agent;
+import io.nodus.agent.AgentConfig;
+import io.nodus.ops.runtime.Lifecycle;
+import io.nodus.raft.client.GrpcControlPlaneClient;
+import java.time.Clock;
+import java.time.Duration;
+import java.util.Arrays;
+import java.util.concurrent.Callable;
+import picocli.CommandLine.Command;
+import picocli.CommandLine.Option;
+
+/** {@code nodus agent}: the node agent, watching a controller cluster over gRPC. */
+@Command(name = "agent", description = "Run the node agent of this host.")
+public final class AgentCommand implements Callable<Integer> {
+  @Option(names = "--node", description = "Node name (default: this host's name).")
+  String node;
+
+  @Option(names = "--controllers", description = "Controllers' gRPC addresses HOST:PORT,... (default: ${DEFAULT-VALUE}).",
+      defaultValue = "127.0.0.1:9401")
+  String controllers;
+
+  @Option(names = "--api", description = "Local API (metrics, monitor) address (default: ${DEFAULT-VALUE}).", defaultValue = "127.0.0.1:9403")
+  String api;
+
+  @Option(names = "--underlay-ip", description = "Address other nodes reach this one on (default: the first non-loopback IPv4).")
+  String underlayIp;
+
+  @Override
+  public Integer call() throws Exception {
+    String name = node != null ? node : ServerOptions.defaultNodeName();
+    AgentConfig defaults = AgentConfig.defaults(name);
+    AgentConfig config = new AgentConfig(name, defaults.pinRoot(), underlayIp == null ? "" : underlayIp,
+        ServerOptions.socket(api), defaults.resyncInterval());
+    Lifecycle lifecycle = new Lifecycle();
+    GrpcControlPlaneClient client = lifecycle.manage(GrpcControlPlaneClient.connect(Arrays.asList(controllers.split(","))));
+    Agent agent = lifecycle.manage(new Agent(config, client, new PrometheusMeterRegistry(PrometheusConfig.DEFAULT), Clock.systemUTC()));
+    agent.start();
+    if (!agent.awaitFirstSync(Duration.ofMinutes(2))) {
+      System.err.println("warning: the agent has not caught up with the log yet; it keeps trying");
+    }
+    System.out.printf("agent ready node=%s api=%s pins=%s%n", name, agent.apiAddress(), config.pinRoot());
+    System.out.flush();
+    lifecycle.awaitShutdown("agent " + name);
+    return 0;
+  }
+}

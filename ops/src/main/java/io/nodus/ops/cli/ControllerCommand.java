@@ -1,0 +1,54 @@
+package io.nodus.ops.cli;
+
+import io.micrometer.prometheusmetrics.PrometheusConfig;
+import io.micrometer.prometheusmetrics.PrometheusMeterRegistry;
+import io.nodus.ops.runtime.ControllerRuntime;
+import io.nodus.ops.runtime.Lifecycle;
+import io.nodus.raft.server.ControllerConfig;
+import io.nodus.raft.server.HostPort;
+import io.nodus.rest.RestConfig;
+import java.nio.file.Path;
+import java.util.concurrent.Callable;
+import picocli.CommandLine.Command;
+import picocli.CommandLine.Option;
+
+/** {@code nodus controller}: one member of a controller cluster, with an optional REST API. */
+@Command(name = "controller", description = "Run one controller (Raft member) of a cluster.")
+public final class ControllerCommand implements Callable<Integer> {
+  @Option(names = "--id", required = true, description = "This controller's member id.")
+  String id;
+
+  @Option(names = "--data-dir", required = true, description = "Directory for the Raft log and RocksDB.")
+  Path dataDir;
+
+  @Option(names = "--peers", required = true, description = "Every member, this one included: ID=HOST:RAFTPORT,...")
+  String peers;
+
+  @Option(names = "--grpc", description = "gRPC address (watch, submit) (default: ${DEFAULT-VALUE}).", defaultValue = "127.0.0.1:9401")
+  String grpc;
+
+  @Option(names = "--rest", description = "Serve the REST API on HOST:PORT (e.g. 127.0.0.1:9400); off when absent.")
+  String rest;
+
+  @Option(names = "--snapshot-interval", description = "Entries between snapshots (default: ${DEFAULT-VALUE}).", defaultValue = "10000")
+  long snapshotInterval;
+
+  @Override
+  public Integer call() throws Exception {
+    ControllerConfig config = ControllerConfig.builder()
+        .memberId(id)
+        .peers(ServerOptions.peers(peers))
+        .dataDir(dataDir)
+        .grpcBind(HostPort.parse(grpc))
+        .snapshotInterval(snapshotInterval)
+        .build();
+    Lifecycle lifecycle = new Lifecycle();
+    ControllerRuntime runtime = lifecycle.manage(ControllerRuntime.start(config,
+        rest == null ? null : RestConfig.parse(rest), new PrometheusMeterRegistry(PrometheusConfig.DEFAULT)));
+    System.out.printf("controller ready id=%s raft=%s grpc=%s rest=%s%n", id, config.raftBind(),
+        runtime.controller().grpcAddress(), rest == null ? "off" : "127.0.0.1:" + runtime.restPort());
+    System.out.flush();
+    lifecycle.awaitShutdown("controller " + id);
+    return 0;
+  }
+}

@@ -1,0 +1,83 @@
+package io.nodus.ops.cli;
+
+import com.fasterxml.jackson.databind.JsonNode;
+import io.nodus.ops.client.Table;
+import java.util.concurrent.Callable;
+import picocli.CommandLine.Command;
+import picocli.CommandLine.Mixin;
+
+/** Read-only verbs: identities, nodes and the cluster. */
+public final class InfoCommands {
+  private InfoCommands() {}
+
+  @Command(name = "identity", description = "Security identities.", subcommands = IdentityList.class)
+  public static final class Identity {}
+
+  @Command(name = "list", description = "List identities, reserved ones included.")
+  static final class IdentityList implements Callable<Integer> {
+    @Mixin ClientOptions client;
+
+    @Override
+    public Integer call() {
+      JsonNode ids = client.rest().get("/v1/identities").json();
+      if (client.json()) {
+        ClientOptions.printJson(System.out, ids);
+        return 0;
+      }
+      Table t = new Table("ID", "ENDPOINTS", "LABELS");
+      for (JsonNode i : ids) {
+        t.row(i.path("id").asInt(), i.path("reserved").asBoolean() ? "-" : i.path("references").asText(), Labels.all(i.path("labels")));
+      }
+      t.print(System.out);
+      return 0;
+    }
+  }
+
+  @Command(name = "node", description = "Nodes.", subcommands = NodeList.class)
+  public static final class Node {}
+
+  @Command(name = "list", description = "List nodes and their pod CIDRs.")
+  static final class NodeList implements Callable<Integer> {
+    @Mixin ClientOptions client;
+
+    @Override
+    public Integer call() {
+      JsonNode nodes = client.rest().get("/v1/nodes").json();
+      if (client.json()) {
+        ClientOptions.printJson(System.out, nodes);
+        return 0;
+      }
+      Table t = new Table("NAME", "UNDERLAY IP", "POD CIDR");
+      for (JsonNode n : nodes) {
+        t.row(n.path("name").asText(), n.path("underlayIp").asText(), n.path("podCidr").asText());
+      }
+      t.print(System.out);
+      return 0;
+    }
+  }
+
+  @Command(name = "cluster", description = "The controller cluster.", subcommands = ClusterStatus.class)
+  public static final class Cluster {}
+
+  @Command(name = "status", description = "Members, leader, revision and state hash.")
+  static final class ClusterStatus implements Callable<Integer> {
+    @Mixin ClientOptions client;
+
+    @Override
+    public Integer call() {
+      JsonNode c = client.rest().get("/v1/cluster").json();
+      if (client.json()) {
+        ClientOptions.printJson(System.out, c);
+        return 0;
+      }
+      System.out.printf("leader: %s   revision: %d   state hash: %s%n", c.path("leader").asText("(none)"),
+          c.path("revision").asLong(), c.path("stateHash").asText());
+      Table t = new Table("MEMBER", "ADDRESS", "ROLE");
+      for (JsonNode m : c.path("members")) {
+        t.row(m.path("id").asText(), m.path("address").asText(), m.path("role").asText());
+      }
+      t.print(System.out);
+      return 0;
+    }
+  }
+}

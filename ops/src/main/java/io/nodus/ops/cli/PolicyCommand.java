@@ -1,0 +1,122 @@
+package io.nodus.ops.cli;
+
+import com.fasterxml.jackson.databind.JsonNode;
+import io.nodus.ops.client.CliException;
+import io.nodus.ops.client.RestClient;
+import io.nodus.ops.client.Table;
+import java.io.IOException;
+import java.nio.charset.StandardCharsets;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.concurrent.Callable;
+import picocli.CommandLine.Command;
+import picocli.CommandLine.Mixin;
+import picocli.CommandLine.Option;
+import picocli.CommandLine.Parameters;
+
+/** {@code nodus policy apply|list|get|delete}: CiliumNetworkPolicy documents. */
+@Command(name = "policy", description = "Apply, list, show and delete network policies.",
+    subcommands = {PolicyCommand.Apply.class, PolicyCommand.ListCmd.class, PolicyCommand.Get.class, PolicyCommand.Delete.class})
+public final class PolicyCommand {
+
+  /** Where a named policy lives: a namespace, or cluster-wide. */
+  static final class Scope {
+    @Option(names = {"-n", "--namespace"}, description = "Namespace (default: default).", defaultValue = "default")
+    String namespace;
+
+    @Option(names = "--clusterwide", description = "A CiliumClusterwideNetworkPolicy.")
+    boolean clusterwide;
+
+    String path(String name) {
+      return clusterwide ? "/v1/policies/" + name : "/v1/policies/" + namespace + "/" + name;
+    }
+  }
+
+  @Command(name = "apply", description = "Apply a CiliumNetworkPolicy or CiliumClusterwideNetworkPolicy (YAML or JSON).")
+  static final class Apply implements Callable<Integer> {
+    @Mixin ClientOptions client;
+
+    @Option(names = {"-f", "--file"}, required = true, description = "Policy file, or - for standard input.")
+    String file;
+
+    @Override
+    public Integer call() {
+      String text;
+      try {
+        text = file.equals("-") ? new String(System.in.readAllBytes(), StandardCharsets.UTF_8) : Files.readString(Path.of(file));
+      } catch (IOException e) {
+        throw new CliException("cannot read " + file + ": " + e.getMessage());
+      }
+      String type = file.endsWith(".json") ? "application/json" : "application/yaml";
+      RestClient.Reply r = client.rest().post("/v1/policies", type, text);
+      JsonNode p = r.json();
+      if (client.json()) {
+        ClientOptions.printJson(System.out, p);
+      } else {
+        String where = p.path("namespace").asText().isEmpty() ? "cluster-wide" : "in namespace " + p.path("namespace").asText();
+        System.out.printf("policy %s %s %s (revision %d)%n", p.path("name").asText(), where,
+            r.status() == 201 ? "applied" : "unchanged", r.revision());
+      }
+      return 0;
+    }
+  }
+
+  @Command(name = "list", description = "List policies.")
+  static final class ListCmd implements Callable<Integer> {
+    @Mixin ClientOptions client;
+
+    @Override
+    public Integer call() {
+      JsonNode ps = client.rest().get("/v1/policies").json();
+      if (client.json()) {
+        ClientOptions.printJson(System.out, ps);
+        return 0;
+      }
+      Table t = new Table("NAMESPACE", "NAME", "KIND", "RULES", "REVISION");
+      for (JsonNode p : ps) {
+        t.row(p.path("namespace").asText().isEmpty() ? "<cluster>" : p.path("namespace").asText(), p.path("name").asText(),
+            p.path("kind").asText(), p.path("rules").asInt(), p.path("revision").asLong());
+      }
+      t.print(System.out);
+      return 0;
+    }
+  }
+
+  @Command(name = "get", description = "Show a policy's document as it was applied.")
+  static final class Get implements Callable<Integer> {
+    @Mixin ClientOptions client;
+    @Mixin Scope scope;
+
+    @Parameters(index = "0", description = "Policy name.")
+    String name;
+
+    @Override
+    public Integer call() {
+      JsonNode p = client.rest().get(scope.path(name)).json();
+      if (client.json()) {
+        ClientOptions.printJson(System.out, p);
+      } else {
+        System.out.print(p.path("document").asText());
+      }
+      return 0;
+    }
+  }
+
+  @Command(name = "delete", description = "Delete a policy.")
+  static final class Delete implements Callable<Integer> {
+    @Mixin ClientOptions client;
+    @Mixin Scope scope;
+
+    @Parameters(index = "0", description = "Policy name.")
+    String name;
+
+    @Override
+    public Integer call() {
+      RestClient.Reply r = client.rest().delete(scope.path(name));
+      if (!client.json()) {
+        System.out.printf("policy %s deleted (revision %d)%n", name, r.revision());
+      }
+      return 0;
+    }
+  }
+}

@@ -1,0 +1,48 @@
+package io.nodus.ops.cli;
+
+import io.nodus.raft.server.HostPort;
+import java.net.InetAddress;
+import java.net.InetSocketAddress;
+import java.util.LinkedHashMap;
+import java.util.Locale;
+import java.util.Map;
+import picocli.CommandLine.ParameterException;
+
+/** Parsing helpers for the server verbs' options. */
+final class ServerOptions {
+  private ServerOptions() {}
+
+  /** Parses {@code id=host:port,id=host:port}. */
+  static Map<String, HostPort> peers(String text) {
+    Map<String, HostPort> out = new LinkedHashMap<>();
+    for (String part : text.split(",")) {
+      int eq = part.indexOf('=');
+      if (eq <= 0) {
+        throw new IllegalArgumentException("peer '" + part + "' is not ID=HOST:PORT");
+      }
+      out.put(part.substring(0, eq).strip(), HostPort.parse(part.substring(eq + 1).strip()));
+    }
+    return out;
+  }
+
+  static InetSocketAddress socket(String hostPort) {
+    HostPort hp = HostPort.parse(hostPort);
+    return new InetSocketAddress(hp.host(), hp.port());
+  }
+
+  /** This machine's name as a node name: lowercase, with anything outside [a-z0-9.-] turned into '-'. */
+  static String defaultNodeName() {
+    String host;
+    try {
+      host = InetAddress.getLocalHost().getHostName();
+    } catch (java.net.UnknownHostException e) {
+      host = System.getenv().getOrDefault("HOSTNAME", "node");
+    }
+    String name = host.toLowerCase(Locale.ROOT).replaceAll("[^a-z0-9.-]", "-").replaceAll("^[-.]+|[-.]+$", "");
+    return name.isEmpty() ? "node" : name;
+  }
+
+  static ParameterException bad(picocli.CommandLine cmd, String message) {
+    return new ParameterException(cmd, message);
+  }
+}

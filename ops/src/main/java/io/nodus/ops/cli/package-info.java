@@ -1,0 +1,2 @@
+/** picocli commands of {@code nodus}. */
+package io.nodus.ops.cli;

@@ -1,0 +1,59 @@
+package io.nodus.ops.runtime;
+
+import io.nodus.raft.client.ControlPlaneClient;
+import io.nodus.raft.client.ControlPlaneException;
+import io.nodus.raft.proto.ClusterStatus;
+import io.nodus.raft.proto.Member;
+import io.nodus.rest.api.ClusterView;
+import io.nodus.rest.core.ControlPlane;
+import io.nodus.rest.errors.ControlPlaneUnavailableException;
+import io.nodus.state.proto.ClusterState;
+import io.nodus.state.proto.Command;
+import io.nodus.state.proto.CommandResult;
+import java.util.function.Supplier;
+
+/** The REST API's control plane port, served by the Raft cluster's client. Thread-safe. */
+public final class RaftControlPlane implements ControlPlane {
+  private final ControlPlaneClient client;
+
+  public RaftControlPlane(ControlPlaneClient client) {
+    this.client = client;
+  }
+
+  @Override
+  public CommandResult submit(Command command) {
+    return call(() -> client.submit(command));
+  }
+
+  @Override
+  public ClusterState read(boolean stale) {
+    return call(() -> client.read(stale));
+  }
+
+  @Override
+  public ClusterView cluster() {
+    ClusterStatus s = call(client::status);
+    return new ClusterView(
+        s.getMembersList().stream().map(RaftControlPlane::member).toList(),
+        s.getLeaderId(), s.getRevision(), s.getStateHash(), s.getMemberId());
+  }
+
+  private static ClusterView.Member member(Member m) {
+    String role = switch (m.getRole()) {
+      case LEADER -> "leader";
+      case FOLLOWER -> "follower";
+      case CANDIDATE -> "candidate";
+      case LISTENER -> "listener";
+      default -> "unknown";
+    };
+    return new ClusterView.Member(m.getId(), m.getRaftAddress(), role);
+  }
+
+  private static <T> T call(Supplier<T> c) {
+    try {
+      return c.get();
+    } catch (ControlPlaneException e) {
+      throw new ControlPlaneUnavailableException("control plane unavailable: " + e.getMessage(), e);
+    }
+  }
+}

@@ -6,7 +6,7 @@ nodus_root="$(cd "$(dirname "${BASH_SOURCE[0]}")/../.." && pwd)"
 # Packages to build Nodus (clang compiles the BPF programs) and to run it.
 NODUS_BUILD_PACKAGES=(clang llvm libbpf-dev libbpf1 linux-libc-dev iproute2 util-linux procps)
 # Extra packages the test suite and benchmarks use.
-NODUS_TEST_PACKAGES=(bpftool iptables nftables iperf3 tcpdump iputils-ping)
+NODUS_TEST_PACKAGES=(gcc libc6-dev bpftool iptables nftables iperf3 tcpdump iputils-ping)
 
 need_root() {
   if [ "$(id -u)" -ne 0 ]; then

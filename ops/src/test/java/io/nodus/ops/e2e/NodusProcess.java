@@ -32,12 +32,18 @@ final class NodusProcess implements AutoCloseable {
   private final Path log;
   private final CountDownLatch ready = new CountDownLatch(1);
   private final List<String> lines = java.util.Collections.synchronizedList(new ArrayList<>());
+  private final Thread pump;
 
   private NodusProcess(Process process, Path log, String readyPrefix) {
     this.process = process;
     this.log = log;
     LIVE.add(process);
-    Thread.ofPlatform().daemon().name("out-" + process.pid()).start(() -> pump(readyPrefix));
+    this.pump = Thread.ofPlatform().daemon().name("out-" + process.pid()).start(() -> pump(readyPrefix));
+  }
+
+  /** After the process exited: wait until its last output lines are read. */
+  private void drained() throws InterruptedException {
+    pump.join(10_000);
   }
 
   /** Starts {@code nodus ARGS...}; {@code readyPrefix} is the stdout line that says it serves. */
@@ -95,6 +101,7 @@ final class NodusProcess implements AutoCloseable {
       throw new IllegalStateException("process did not exit within " + timeout + "; output:\n" + String.join("\n", tail(40)));
     }
     LIVE.remove(process);
+    drained();
     return process.exitValue();
   }
 
@@ -118,12 +125,15 @@ final class NodusProcess implements AutoCloseable {
 
   /** SIGTERM, as Ctrl-C or a service manager would stop it; waits for the clean exit. */
   void stop() throws InterruptedException {
-    process.destroy();
+    // Through the handle: Process.destroy() would also close our end of its output pipe, and the
+    // lines it prints while stopping would be lost.
+    process.toHandle().destroy();
     if (!process.waitFor(60, TimeUnit.SECONDS)) {
       process.destroyForcibly();
       process.waitFor(30, TimeUnit.SECONDS);
     }
     LIVE.remove(process);
+    drained();
   }
 
   boolean isAlive() {

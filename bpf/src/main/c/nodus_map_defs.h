@@ -1,0 +1,73 @@
+/* SPDX-License-Identifier: (GPL-2.0-only OR BSD-2-Clause) */
+/* BTF-defined maps of the datapath, pinned by name. Included once, by nodus_datapath.c. */
+#ifndef NODUS_MAP_DEFS_H
+#define NODUS_MAP_DEFS_H
+
+#include <linux/bpf.h>
+#include <bpf/bpf_helpers.h>
+
+#include "nodus_maps.h"
+
+struct {
+	__uint(type, BPF_MAP_TYPE_LPM_TRIE);
+	__uint(map_flags, BPF_F_NO_PREALLOC); /* required by LPM tries */
+	__uint(max_entries, NODUS_IPCACHE_MAX);
+	__type(key, struct ipcache_key);
+	__type(value, struct ipcache_value);
+	__uint(pinning, LIBBPF_PIN_BY_NAME);
+} nodus_ipcache SEC(".maps");
+
+struct {
+	__uint(type, BPF_MAP_TYPE_HASH);
+	__uint(max_entries, NODUS_ENDPOINTS_MAX);
+	__type(key, struct endpoint_key);
+	__type(value, struct endpoint_info);
+	__uint(pinning, LIBBPF_PIN_BY_NAME);
+} nodus_endpoints SEC(".maps");
+
+/*
+ * Template of the per-endpoint policy maps. The agent creates the real inner maps with
+ * the same type, sizes and flags (the kernel compares them on insertion); NO_PREALLOC
+ * because most endpoints hold far fewer than NODUS_POLICY_INNER_MAX entries.
+ * Sizes rather than __type: clang 14 emits only forward declarations for types nested
+ * this deep in a map definition, and libbpf cannot size a forward declaration.
+ */
+struct policy_inner {
+	__uint(type, BPF_MAP_TYPE_HASH);
+	__uint(map_flags, BPF_F_NO_PREALLOC);
+	__uint(max_entries, NODUS_POLICY_INNER_MAX);
+	__uint(key_size, sizeof(struct policy_key));
+	__uint(value_size, sizeof(struct policy_value));
+};
+
+struct {
+	__uint(type, BPF_MAP_TYPE_HASH_OF_MAPS);
+	__uint(max_entries, NODUS_POLICY_MAX);
+	__type(key, __u32); /* endpoint_id */
+	__uint(pinning, LIBBPF_PIN_BY_NAME);
+	__array(values, struct policy_inner);
+} nodus_policy SEC(".maps");
+
+struct {
+	__uint(type, BPF_MAP_TYPE_LRU_HASH);
+	__uint(max_entries, NODUS_CT_MAX);
+	__type(key, struct ct_key);
+	__type(value, struct ct_value);
+	__uint(pinning, LIBBPF_PIN_BY_NAME);
+} nodus_ct SEC(".maps");
+
+struct {
+	__uint(type, BPF_MAP_TYPE_RINGBUF);
+	__uint(max_entries, NODUS_EVENTS_BYTES);
+	__uint(pinning, LIBBPF_PIN_BY_NAME);
+} nodus_events SEC(".maps");
+
+struct {
+	__uint(type, BPF_MAP_TYPE_PERCPU_HASH);
+	__uint(max_entries, NODUS_METRICS_MAX);
+	__type(key, struct metrics_key);
+	__type(value, struct metrics_value);
+	__uint(pinning, LIBBPF_PIN_BY_NAME);
+} nodus_metrics SEC(".maps");
+
+#endif /* NODUS_MAP_DEFS_H */

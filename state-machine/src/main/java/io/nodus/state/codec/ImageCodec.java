@@ -35,8 +35,8 @@ public final class ImageCodec {
   }
 
   public static ClusterImage fromState(ClusterState state) {
-    IdentitiesImage identities = new IdentitiesImage(
-        io.nodus.state.collect.PersistentSortedMap.empty(), io.nodus.state.collect.PersistentSortedMap.empty(), state.getNextIdentity());
+    // Reserved identities are constants: present in every image whether or not a state lists them.
+    IdentitiesImage identities = IdentitiesImage.EMPTY.withNextId(state.getNextIdentity());
     for (Identity i : state.getIdentitiesList()) {
       identities = identities.with(i);
     }

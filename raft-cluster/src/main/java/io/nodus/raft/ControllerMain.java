@@ -1,0 +1,80 @@
+package io.nodus.raft;
+
+import io.nodus.raft.server.ControllerConfig;
+import io.nodus.raft.server.ControllerServer;
+import io.nodus.raft.server.HostPort;
+import java.nio.file.Path;
+import java.util.LinkedHashMap;
+import java.util.Map;
+import java.util.concurrent.CountDownLatch;
+
+/**
+ * The smallest controller process: {@code --id ID --peers ID=HOST:PORT,... --data-dir DIR
+ * [--grpc HOST:PORT] [--snapshot-interval N] [--cluster NAME]}. Prints one line
+ * {@code controller ready id=... grpc=...} on stdout once it serves, and stops cleanly on SIGTERM
+ * (the JVM runs the shutdown hook). The {@code nodus controller} command wraps
+ * {@link ControllerServer} the same way.
+ */
+public final class ControllerMain {
+  private ControllerMain() {}
+
+  public static void main(String[] args) throws Exception {
+    ControllerConfig config;
+    try {
+      config = parse(args);
+    } catch (IllegalArgumentException e) {
+      System.err.println("error: " + e.getMessage());
+      System.err.println("usage: ControllerMain --id ID --peers ID=HOST:PORT,... --data-dir DIR [--grpc HOST:PORT]"
+          + " [--snapshot-interval N] [--cluster NAME]");
+      System.exit(2);
+      return;
+    }
+    ControllerServer server = ControllerServer.start(config);
+    CountDownLatch stopped = new CountDownLatch(1);
+    Runtime.getRuntime().addShutdownHook(new Thread(() -> {
+      server.close();
+      stopped.countDown();
+    }, "nodus-controller-shutdown"));
+    System.out.println("controller ready id=" + config.memberId() + " grpc=" + server.grpcAddress());
+    System.out.flush();
+    stopped.await();
+  }
+
+  static ControllerConfig parse(String[] args) {
+    Map<String, String> flags = new LinkedHashMap<>();
+    for (int i = 0; i < args.length; i++) {
+      if (!args[i].startsWith("--") || i + 1 >= args.length) {
+        throw new IllegalArgumentException("expected --flag value pairs, got '" + args[i] + "'");
+      }
+      flags.put(args[i].substring(2), args[++i]);
+    }
+    ControllerConfig.Builder b = ControllerConfig.builder()
+        .memberId(required(flags, "id"))
+        .dataDir(Path.of(required(flags, "data-dir")));
+    for (String peer : required(flags, "peers").split(",")) {
+      int eq = peer.indexOf('=');
+      if (eq <= 0) {
+        throw new IllegalArgumentException("--peers entries are ID=HOST:PORT, got '" + peer + "'");
+      }
+      b.peer(peer.substring(0, eq).trim(), HostPort.parse(peer.substring(eq + 1).trim()));
+    }
+    if (flags.containsKey("grpc")) {
+      b.grpcBind(HostPort.parse(flags.get("grpc")));
+    }
+    if (flags.containsKey("snapshot-interval")) {
+      b.snapshotInterval(Long.parseLong(flags.get("snapshot-interval")));
+    }
+    if (flags.containsKey("cluster")) {
+      b.clusterName(flags.get("cluster"));
+    }
+    return b.build();
+  }
+
+  private static String required(Map<String, String> flags, String name) {
+    String v = flags.get(name);
+    if (v == null || v.isBlank()) {
+      throw new IllegalArgumentException("--" + name + " is required");
+    }
+    return v;
+  }
+}

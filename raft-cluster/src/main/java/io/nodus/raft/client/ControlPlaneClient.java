@@ -1,0 +1,41 @@
+package io.nodus.raft.client;
+
+import io.nodus.raft.proto.ClusterStatus;
+import io.nodus.state.proto.ClusterState;
+import io.nodus.state.proto.Command;
+import io.nodus.state.proto.CommandResult;
+
+/**
+ * The control plane as every other module sees it. Implementations are thread-safe; calls block
+ * until the control plane answers and throw {@link ControlPlaneException} when it cannot.
+ */
+public interface ControlPlaneClient extends AutoCloseable {
+  /**
+   * Orders a command and returns what it did: accepted (with its events and the revision after
+   * it) or rejected (a user's mistake, with a stable code). A command without a request id gets
+   * one, which retries keep.
+   */
+  CommandResult submit(Command command);
+
+  /** The whole cluster state; its revision says what it reflects. */
+  ClusterState read(ReadConsistency consistency);
+
+  /** {@code read(stale ? STALE : LINEARIZABLE)}. */
+  default ClusterState read(boolean stale) {
+    return read(stale ? ReadConsistency.STALE : ReadConsistency.LINEARIZABLE);
+  }
+
+  /** How the answering controller sees the Raft group. */
+  ClusterStatus status();
+
+  /**
+   * Streams the state's history from {@code fromRevision}: 0 for a snapshot of the current state
+   * then every later event; otherwise every event from that revision on (after a snapshot when it
+   * is older than the retained history). Survives controller restarts and failover without a gap
+   * or a duplicate.
+   */
+  WatchSubscription watch(long fromRevision, WatchListener listener);
+
+  @Override
+  void close();
+}

@@ -1,0 +1,215 @@
+package io.nodus.raft.client;
+
+import io.grpc.ManagedChannel;
+import io.grpc.Status;
+import io.grpc.StatusRuntimeException;
+import io.grpc.inprocess.InProcessChannelBuilder;
+import io.grpc.netty.shaded.io.grpc.netty.NettyChannelBuilder;
+import io.nodus.raft.proto.ClusterStatus;
+import io.nodus.raft.proto.ControllerGrpc;
+import io.nodus.raft.proto.ReadRequest;
+import io.nodus.raft.proto.StatusRequest;
+import io.nodus.raft.proto.SubmitRequest;
+import io.nodus.state.proto.ClusterState;
+import io.nodus.state.proto.Command;
+import io.nodus.state.proto.CommandResult;
+import java.time.Duration;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.UUID;
+import java.util.concurrent.Executors;
+import java.util.concurrent.ScheduledExecutorService;
+import java.util.concurrent.TimeUnit;
+import java.util.concurrent.atomic.AtomicInteger;
+import java.util.function.Function;
+
+/**
+ * {@link ControlPlaneClient} over gRPC to a list of controllers. A unary call goes to the
+ * controller that answered last; on UNAVAILABLE it moves to the next address, round-robin, with
+ * a growing pause after each full round, until its retry budget is spent. Any controller accepts
+ * any call (followers forward writes through Raft), so no leader tracking is needed here.
+ *
+ * <p>Thread-safe. Watch callbacks run on gRPC threads, one call at a time per watch.
+ */
+public final class GrpcControlPlaneClient implements ControlPlaneClient {
+  private final List<ManagedChannel> channels;
+  private final List<ControllerGrpc.ControllerBlockingStub> blocking;
+  private final List<ControllerGrpc.ControllerStub> async;
+  private final AtomicInteger preferred = new AtomicInteger();
+  private final Duration callTimeout;
+  private final Duration retryBudget;
+  private final ScheduledExecutorService timer;
+
+  private GrpcControlPlaneClient(List<ManagedChannel> channels, Duration callTimeout, Duration retryBudget) {
+    this.channels = List.copyOf(channels);
+    this.blocking = this.channels.stream().map(ControllerGrpc::newBlockingStub).toList();
+    this.async = this.channels.stream().map(ControllerGrpc::newStub).toList();
+    this.callTimeout = callTimeout;
+    this.retryBudget = retryBudget;
+    this.timer = Executors.newSingleThreadScheduledExecutor(Thread.ofPlatform().daemon().name("nodus-client-timer").factory());
+  }
+
+  /** A client of the controllers at {@code addresses} ({@code host:port}), with default timeouts. */
+  public static GrpcControlPlaneClient connect(List<String> addresses) {
+    return builder().addresses(addresses).build();
+  }
+
+  public static Builder builder() {
+    return new Builder();
+  }
+
+  @Override
+  public CommandResult submit(Command command) {
+    // The id is fixed before the first attempt, so every failover retry carries the same one.
+    Command withId = command.getRequestId().isEmpty()
+        ? command.toBuilder().setRequestId(UUID.randomUUID().toString()).build()
+        : command;
+    SubmitRequest request = SubmitRequest.newBuilder().setCommand(withId).build();
+    return call(stub -> stub.submit(request).getResult());
+  }
+
+  @Override
+  public ClusterState read(ReadConsistency consistency) {
+    ReadRequest request = ReadRequest.newBuilder().setStale(consistency == ReadConsistency.STALE).build();
+    return call(stub -> stub.read(request).getState());
+  }
+
+  @Override
+  public ClusterStatus status() {
+    return call(stub -> stub.status(StatusRequest.getDefaultInstance()));
+  }
+
+  @Override
+  public WatchSubscription watch(long fromRevision, WatchListener listener) {
+    if (fromRevision < 0) {
+      throw new IllegalArgumentException("fromRevision must be >= 0, got " + fromRevision);
+    }
+    ResumingWatch w = new ResumingWatch(this, fromRevision, listener);
+    w.start();
+    return w;
+  }
+
+  @Override
+  public void close() {
+    timer.shutdownNow();
+    channels.forEach(ManagedChannel::shutdownNow);
+    for (ManagedChannel c : channels) {
+      try {
+        c.awaitTermination(5, TimeUnit.SECONDS);
+      } catch (InterruptedException e) {
+        Thread.currentThread().interrupt();
+        return;
+      }
+    }
+  }
+
+  int controllers() {
+    return channels.size();
+  }
+
+  int preferred() {
+    return preferred.get();
+  }
+
+  ControllerGrpc.ControllerStub asyncStub(int index) {
+    return async.get(index % async.size());
+  }
+
+  ScheduledExecutorService timer() {
+    return timer;
+  }
+
+  private <T> T call(Function<ControllerGrpc.ControllerBlockingStub, T> rpc) {
+    long deadline = System.nanoTime() + retryBudget.toNanos();
+    int start = preferred.get();
+    long pause = 50;
+    for (int attempt = 0; ; attempt++) {
+      int i = (start + attempt) % blocking.size();
+      try {
+        T result = rpc.apply(blocking.get(i).withDeadlineAfter(callTimeout.toMillis(), TimeUnit.MILLISECONDS));
+        preferred.set(i);
+        return result;
+      } catch (StatusRuntimeException e) {
+        if (e.getStatus().getCode() != Status.Code.UNAVAILABLE) {
+          throw translate(e);
+        }
+        if ((attempt + 1) % blocking.size() == 0) {
+          // A full round failed: an election or a restart is under way. Pause, then go round again.
+          if (System.nanoTime() + TimeUnit.MILLISECONDS.toNanos(pause) > deadline) {
+            throw translate(e);
+          }
+          sleep(pause);
+          pause = Math.min(1_000, pause * 2);
+        }
+      }
+    }
+  }
+
+  private static void sleep(long millis) {
+    try {
+      Thread.sleep(millis);
+    } catch (InterruptedException e) {
+      Thread.currentThread().interrupt();
+      throw new ControlPlaneException(ControlPlaneException.Reason.UNAVAILABLE, "interrupted", e);
+    }
+  }
+
+  static ControlPlaneException translate(Throwable t) {
+    Status s = Status.fromThrowable(t);
+    ControlPlaneException.Reason reason = switch (s.getCode()) {
+      case UNAVAILABLE, CANCELLED, ABORTED, RESOURCE_EXHAUSTED -> ControlPlaneException.Reason.UNAVAILABLE;
+      case INVALID_ARGUMENT, FAILED_PRECONDITION -> ControlPlaneException.Reason.INVALID_ARGUMENT;
+      case OUT_OF_RANGE -> ControlPlaneException.Reason.OUT_OF_RANGE;
+      case DEADLINE_EXCEEDED -> ControlPlaneException.Reason.DEADLINE_EXCEEDED;
+      default -> ControlPlaneException.Reason.INTERNAL;
+    };
+    return new ControlPlaneException(reason, String.valueOf(s.getDescription()), t);
+  }
+
+  /** Builds a {@link GrpcControlPlaneClient}. */
+  public static final class Builder {
+    private final List<ManagedChannel> channels = new ArrayList<>();
+    private Duration callTimeout = Duration.ofSeconds(20);
+    private Duration retryBudget = Duration.ofSeconds(30);
+
+    private Builder() {}
+
+    /** Controllers to talk to, as {@code host:port}; tried in this order. */
+    public Builder addresses(List<String> addresses) {
+      for (String a : addresses) {
+        channels.add(NettyChannelBuilder.forTarget(a)
+            .usePlaintext()
+            // Notices a vanished controller on an idle watch stream, not only on the next call.
+            .keepAliveTime(10, TimeUnit.SECONDS)
+            .keepAliveWithoutCalls(false)
+            .build());
+      }
+      return this;
+    }
+
+    /** A controller in this process, by the name of its in-process server. */
+    public Builder inProcess(String serverName) {
+      channels.add(InProcessChannelBuilder.forName(serverName).build());
+      return this;
+    }
+
+    /** Deadline of one unary attempt (default 20 s; the controller itself retries elections for ~15 s). */
+    public Builder callTimeout(Duration v) {
+      callTimeout = v;
+      return this;
+    }
+
+    /** How long a unary call keeps failing over before it gives up (default 30 s). */
+    public Builder retryBudget(Duration v) {
+      retryBudget = v;
+      return this;
+    }
+
+    public GrpcControlPlaneClient build() {
+      if (channels.isEmpty()) {
+        throw new IllegalArgumentException("at least one controller address is needed");
+      }
+      return new GrpcControlPlaneClient(channels, callTimeout, retryBudget);
+    }
+  }
+}

@@ -1,0 +1,166 @@
+package io.nodus.raft.client;
+
+import io.grpc.Status;
+import io.grpc.stub.ClientCallStreamObserver;
+import io.grpc.stub.ClientResponseObserver;
+import io.nodus.raft.proto.WatchRequest;
+import io.nodus.raft.proto.WatchResponse;
+import io.nodus.state.proto.Event;
+import java.util.concurrent.RejectedExecutionException;
+import java.util.concurrent.TimeUnit;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+
+/**
+ * A watch that survives disconnects: after a stream fails it reconnects (to the next controller,
+ * after a growing pause) asking for the revision after the last one it delivered, and drops
+ * anything at or below it. So the listener sees each revision once, in order, across any number
+ * of reconnects.
+ *
+ * <p>Threading: gRPC delivers one stream's callbacks sequentially and a new stream starts only
+ * after the previous one ended, so the listener is never called concurrently; the monitor guards
+ * the cursor against {@link #close} from the subscriber's thread.
+ */
+final class ResumingWatch implements WatchSubscription {
+  private static final Logger log = LoggerFactory.getLogger(ResumingWatch.class);
+  private static final long MAX_PAUSE_MILLIS = 2_000;
+
+  private final GrpcControlPlaneClient client;
+  private final WatchListener listener;
+  /** The next revision the listener needs; 0 while it still needs a snapshot. Guarded by this. */
+  private long next;
+  private long lastRevision = -1;
+  private boolean closed;
+  private int controller;
+  private int failures;
+  private ClientCallStreamObserver<WatchRequest> call;
+
+  ResumingWatch(GrpcControlPlaneClient client, long fromRevision, WatchListener listener) {
+    this.client = client;
+    this.listener = listener;
+    this.next = fromRevision;
+    this.controller = client.preferred();
+  }
+
+  synchronized void start() {
+    connect();
+  }
+
+  @Override
+  public synchronized long lastRevision() {
+    return lastRevision;
+  }
+
+  @Override
+  public void close() {
+    ClientCallStreamObserver<WatchRequest> c;
+    synchronized (this) {
+      if (closed) {
+        return;
+      }
+      closed = true;
+      c = call;
+    }
+    if (c != null) {
+      c.cancel("watch closed by subscriber", null);
+    }
+    listener.onClosed();
+  }
+
+  /** Opens a stream from {@code next}. Called with the monitor held. */
+  private void connect() {
+    if (closed) {
+      return;
+    }
+    WatchRequest request = WatchRequest.newBuilder().setFromRevision(next).build();
+    client.asyncStub(controller).watch(request, new ClientResponseObserver<WatchRequest, WatchResponse>() {
+      @Override
+      public void beforeStart(ClientCallStreamObserver<WatchRequest> stream) {
+        call = stream;
+      }
+
+      @Override
+      public void onNext(WatchResponse item) {
+        deliver(item, this);
+      }
+
+      @Override
+      public void onError(Throwable t) {
+        ended(t);
+      }
+
+      @Override
+      public void onCompleted() {
+        ended(Status.UNAVAILABLE.withDescription("controller ended the watch").asRuntimeException());
+      }
+    });
+  }
+
+  private synchronized void deliver(WatchResponse item, Object stream) {
+    if (closed) {
+      return;
+    }
+    failures = 0;
+    long revision;
+    try {
+      switch (item.getItemCase()) {
+        case SNAPSHOT -> {
+          revision = item.getSnapshot().getRevision();
+          listener.onSnapshot(item.getSnapshot());
+        }
+        case EVENT -> {
+          Event e = item.getEvent();
+          revision = e.getRevision();
+          if (next != 0 && revision < next) {
+            return; // Already delivered before a reconnect.
+          }
+          if (revision != next) {
+            // A gap would corrupt the subscriber's state: drop this stream and resume from `next`.
+            log.warn("watch stream skipped revisions expected={} got={}; resuming", next, revision);
+            call.cancel("gap in watch stream", null);
+            return;
+          }
+          listener.onEvent(e);
+        }
+        default -> throw new IllegalStateException("watch response without an item from " + stream);
+      }
+    } catch (RuntimeException e) {
+      // The subscriber's own failure: redelivering the same item would fail again. End the watch.
+      log.warn("watch listener failed; closing the watch next={}", next, e);
+      closed = true;
+      call.cancel("watch listener failed", e);
+      listener.onError(new ControlPlaneException(ControlPlaneException.Reason.INTERNAL, "watch listener failed: " + e, e));
+      return;
+    }
+    // The cursor moves only once the listener has the item.
+    next = revision + 1;
+    lastRevision = revision;
+  }
+
+  private synchronized void ended(Throwable t) {
+    if (closed) {
+      return;
+    }
+    Status.Code code = Status.fromThrowable(t).getCode();
+    if (code == Status.Code.OUT_OF_RANGE || code == Status.Code.INVALID_ARGUMENT) {
+      closed = true;
+      listener.onError(GrpcControlPlaneClient.translate(t));
+      return;
+    }
+    // Anything else is the controller's trouble, not the subscriber's: resume elsewhere.
+    failures++;
+    controller = (controller + 1) % client.controllers();
+    long pause = Math.min(MAX_PAUSE_MILLIS, 50L << Math.min(failures, 6));
+    log.debug("watch disconnected code={} next={} retryInMs={}", code, next, pause);
+    try {
+      client.timer().schedule(this::reconnect, pause, TimeUnit.MILLISECONDS);
+    } catch (RejectedExecutionException e) {
+      // The client is closing; so is this watch.
+      closed = true;
+    }
+  }
+
+  private synchronized void reconnect() {
+    connect();
+  }
+}

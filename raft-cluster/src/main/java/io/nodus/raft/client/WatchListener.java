@@ -1,0 +1,25 @@
+package io.nodus.raft.client;
+
+import io.nodus.state.proto.ClusterState;
+import io.nodus.state.proto.Event;
+
+/**
+ * Receives one watch. Calls are sequential (never concurrent) and arrive in revision order: an
+ * optional snapshot, then events whose revisions increase by exactly one. A snapshot may also
+ * arrive later, when the watch had to resume behind the controllers' retained history; it then
+ * replaces everything received before it. Callbacks should return quickly: a slow listener slows
+ * its own stream (flow control), nothing else.
+ */
+public interface WatchListener {
+  /** The whole state at revision {@code state.getRevision()}; events that follow start right after it. */
+  void onSnapshot(ClusterState state);
+
+  /** The next event. */
+  void onEvent(Event event);
+
+  /** The watch ended for good (e.g. from_revision out of range); no more calls follow. */
+  default void onError(ControlPlaneException error) {}
+
+  /** The watch was closed by its subscriber; no more calls follow. */
+  default void onClosed() {}
+}

@@ -1,0 +1,97 @@
+package io.nodus.raft.grpc;
+
+import io.grpc.Status;
+import io.grpc.stub.ServerCallStreamObserver;
+import io.grpc.stub.StreamObserver;
+import io.nodus.raft.proto.ClusterStatus;
+import io.nodus.raft.proto.ControllerGrpc;
+import io.nodus.raft.proto.ReadRequest;
+import io.nodus.raft.proto.ReadResponse;
+import io.nodus.raft.proto.StatusRequest;
+import io.nodus.raft.proto.SubmitRequest;
+import io.nodus.raft.proto.SubmitResponse;
+import io.nodus.raft.proto.WatchRequest;
+import io.nodus.raft.proto.WatchResponse;
+import io.nodus.raft.watch.WatchService;
+import io.nodus.state.codec.ImageCodec;
+import io.nodus.state.proto.Command;
+import java.util.UUID;
+import java.util.function.Supplier;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+
+/**
+ * The {@code nodus.v1.Controller} service of one controller. Unary calls block a gRPC executor
+ * thread while Raft answers; watches are handed to the {@link WatchService}, which owns their
+ * threads. A rejected command is a normal {@link SubmitResponse}; only failures of the control
+ * plane itself become gRPC errors (UNAVAILABLE when another attempt may succeed).
+ */
+public final class ControllerService extends ControllerGrpc.ControllerImplBase {
+  private static final Logger log = LoggerFactory.getLogger(ControllerService.class);
+
+  private final ControllerBackend backend;
+  private final WatchService watches;
+
+  public ControllerService(ControllerBackend backend, WatchService watches) {
+    this.backend = backend;
+    this.watches = watches;
+  }
+
+  @Override
+  public void submit(SubmitRequest request, StreamObserver<SubmitResponse> response) {
+    unary(response, () -> {
+      Command command = request.getCommand();
+      if (command.getBodyCase() == Command.BodyCase.BODY_NOT_SET) {
+        throw new IllegalArgumentException("command has no body");
+      }
+      if (command.getRequestId().isEmpty()) {
+        command = command.toBuilder().setRequestId(UUID.randomUUID().toString()).build();
+      }
+      return SubmitResponse.newBuilder().setResult(backend.submit(command)).build();
+    });
+  }
+
+  @Override
+  public void read(ReadRequest request, StreamObserver<ReadResponse> response) {
+    unary(response, () -> {
+      if (!request.getStale()) {
+        // ReadIndex: once the local replica has applied the leader's commit index, any image
+        // read afterwards reflects every write acknowledged before this call started.
+        backend.awaitLinearizable();
+      }
+      return ReadResponse.newBuilder()
+          .setState(ImageCodec.toState(backend.localImage()))
+          .setServedBy(backend.memberId())
+          .build();
+    });
+  }
+
+  @Override
+  public void watch(WatchRequest request, StreamObserver<WatchResponse> response) {
+    watches.open(request.getFromRevision(), new GrpcWatchStream((ServerCallStreamObserver<WatchResponse>) response));
+  }
+
+  @Override
+  public void status(StatusRequest request, StreamObserver<ClusterStatus> response) {
+    unary(response, backend::status);
+  }
+
+  private static <T> void unary(StreamObserver<T> response, Supplier<T> call) {
+    T value;
+    try {
+      value = call.get();
+    } catch (UnavailableException e) {
+      response.onError(Status.UNAVAILABLE.withDescription(e.getMessage()).asRuntimeException());
+      return;
+    } catch (IllegalArgumentException e) {
+      response.onError(Status.INVALID_ARGUMENT.withDescription(e.getMessage()).asRuntimeException());
+      return;
+    } catch (RuntimeException e) {
+      log.warn("controller call failed", e);
+      response.onError(Status.INTERNAL.withDescription(String.valueOf(e)).asRuntimeException());
+      return;
+    }
+    response.onNext(value);
+    response.onCompleted();
+  }
+}

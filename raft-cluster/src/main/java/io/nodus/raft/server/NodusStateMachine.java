@@ -1,0 +1,317 @@
+package io.nodus.raft.server;
+
+import com.google.protobuf.InvalidProtocolBufferException;
+import io.nodus.raft.storage.CheckpointDirectory.Checkpoint;
+import io.nodus.raft.storage.Directories;
+import io.nodus.raft.storage.LogPosition;
+import io.nodus.raft.storage.StateStore;
+import io.nodus.state.CommandApplier;
+import io.nodus.state.codec.ImageResources;
+import io.nodus.state.image.ClusterImage;
+import io.nodus.state.proto.Command;
+import io.nodus.state.proto.Event;
+import io.nodus.state.proto.LoggedCommand;
+import java.io.IOException;
+import java.nio.ByteBuffer;
+import java.nio.file.Path;
+import java.time.Clock;
+import java.util.List;
+import java.util.Optional;
+import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.CopyOnWriteArrayList;
+import java.util.concurrent.atomic.AtomicLong;
+import org.apache.ratis.proto.RaftProtos.LogEntryProto;
+import org.apache.ratis.protocol.Message;
+import org.apache.ratis.protocol.RaftClientRequest;
+import org.apache.ratis.protocol.RaftGroupId;
+import org.apache.ratis.server.RaftServer;
+import org.apache.ratis.server.protocol.TermIndex;
+import org.apache.ratis.server.raftlog.RaftLog;
+import org.apache.ratis.server.storage.RaftStorage;
+import org.apache.ratis.statemachine.SnapshotInfo;
+import org.apache.ratis.statemachine.StateMachineStorage;
+import org.apache.ratis.statemachine.TransactionContext;
+import org.apache.ratis.statemachine.impl.BaseStateMachine;
+import org.apache.ratis.thirdparty.com.google.protobuf.ByteString;
+import org.apache.ratis.thirdparty.com.google.protobuf.UnsafeByteOperations;
+import org.apache.ratis.util.LifeCycle;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+
+/**
+ * The Ratis state machine of a controller: folds each committed {@link LoggedCommand} into the
+ * cluster image with {@link CommandApplier}, persists the entry in the replica's {@link
+ * StateStore}, publishes the new image and answers the submitter with the {@code CommandResult}.
+ * Snapshots are RocksDB checkpoints kept by {@link CheckpointSnapshotStorage}.
+ *
+ * <p>Threading rule: Ratis calls {@link #applyTransaction}, {@link #notifyTermIndexUpdated},
+ * {@link #takeSnapshot} and {@link #reinitialize} from its single state-machine updater thread,
+ * in commit order; that thread owns the store's writes. {@link #startTransaction} runs on the
+ * leader's request threads and only stamps the time. Readers on other threads see the image
+ * through a volatile reference and the event history through the store's read lock.
+ */
+public final class NodusStateMachine extends BaseStateMachine {
+  private static final Logger log = LoggerFactory.getLogger(NodusStateMachine.class);
+  private static final String LIVE_DB = "db";
+
+  private final Clock clock;
+  private final long eventRetention;
+  private final CheckpointSnapshotStorage snapshots = new CheckpointSnapshotStorage();
+  private final List<Runnable> appliedListeners = new CopyOnWriteArrayList<>();
+  private final AtomicLong appliedSinceStart = new AtomicLong();
+  private final AtomicLong skippedSinceStart = new AtomicLong();
+  private final AtomicLong snapshotsInstalled = new AtomicLong();
+  private volatile StateStore store;
+  private volatile ClusterImage image = ClusterImage.EMPTY;
+  /** Index of the last entry recorded in the store; written by the updater thread only. */
+  private volatile long storedIndex = -1;
+
+  /**
+   * @param clock the leader's clock, read only when a command enters the log (never in apply)
+   * @param eventRetention how many of the most recent events the store keeps at least
+   */
+  public NodusStateMachine(Clock clock, long eventRetention) {
+    this.clock = clock;
+    this.eventRetention = eventRetention;
+  }
+
+  /** The latest applied image. */
+  public ClusterImage image() {
+    return image;
+  }
+
+  /** Stored events with {@code from <= revision <= to}, at most {@code max} (see {@link StateStore#events}). */
+  public List<Event> events(long from, long to, int max) {
+    return store.events(from, to, max);
+  }
+
+  /** Runs {@code listener} on the apply thread after each new image is published; it must not block. */
+  public void addAppliedListener(Runnable listener) {
+    appliedListeners.add(listener);
+  }
+
+  /** Entries this process applied to the image since it started. */
+  public long appliedSinceStart() {
+    return appliedSinceStart.get();
+  }
+
+  /** Entries Ratis replayed since start that the store already held, and were skipped. */
+  public long skippedSinceStart() {
+    return skippedSinceStart.get();
+  }
+
+  /** Snapshots received from a leader and installed since start. */
+  public long snapshotsInstalled() {
+    return snapshotsInstalled.get();
+  }
+
+  /** The last entry persisted in the store. */
+  public long storedIndex() {
+    return storedIndex;
+  }
+
+  @Override
+  public StateMachineStorage getStateMachineStorage() {
+    return snapshots;
+  }
+
+  @Override
+  public void initialize(RaftServer server, RaftGroupId groupId, RaftStorage raftStorage) throws IOException {
+    super.initialize(server, groupId, raftStorage);
+    snapshots.init(raftStorage);
+    openStore(snapshots.refresh());
+    getLifeCycle().transition(LifeCycle.State.STARTING);
+    getLifeCycle().transition(LifeCycle.State.RUNNING);
+  }
+
+  /**
+   * Opens the live database, or rebuilds it from the latest checkpoint when it is missing,
+   * unreadable or older than that checkpoint. Ratis then replays the log after the checkpoint;
+   * entries the live database already holds are skipped in {@link #applyTransaction}.
+   */
+  private void openStore(Optional<Checkpoint> latest) {
+    Path live = snapshots.stateMachineDir().resolve(LIVE_DB);
+    StateStore.Loaded loaded = null;
+    StateStore opened = null;
+    if (StateStore.isDatabase(live)) {
+      try {
+        opened = StateStore.open(live, eventRetention);
+        loaded = opened.load();
+        if (latest.isPresent() && loaded.applied().index() < latest.get().position().index()) {
+          log.warn("live store behind checkpoint stored={} checkpoint={}", loaded.applied().index(), latest.get().position().index());
+          opened.close();
+          opened = null;
+        }
+      } catch (RuntimeException e) {
+        log.warn("live store unreadable dir={} error={}", live, e.toString());
+        if (opened != null) {
+          opened.close();
+        }
+        opened = null;
+      }
+    }
+    if (opened == null) {
+      if (latest.isPresent()) {
+        log.info("restoring store from checkpoint dir={}", latest.get().dir().getFileName());
+        StateStore.restore(latest.get().dir(), live);
+      } else {
+        // Without a checkpoint the log was never purged: an empty store plus a full replay rebuilds it.
+        Directories.deleteRecursively(live);
+      }
+      opened = StateStore.open(live, eventRetention);
+      loaded = opened.load();
+    }
+    store = opened;
+    image = loaded.image();
+    storedIndex = loaded.applied().index();
+    setLastAppliedTermIndex(latest.map(c -> TermIndex.valueOf(c.position().term(), c.position().index()))
+        .orElse(TermIndex.INITIAL_VALUE));
+    log.info("state machine loaded revision={} storedIndex={} snapshotIndex={}", image.revision(), storedIndex,
+        latest.map(c -> c.position().index()).orElse(-1L));
+  }
+
+  @Override
+  public void pause() {
+    // Ratis pauses the state machine while it receives a snapshot; the store stays open until
+    // reinitialize() swaps it, because watchers may still be reading it.
+    if (getLifeCycleState() == LifeCycle.State.RUNNING) {
+      getLifeCycle().transition(LifeCycle.State.PAUSING);
+      getLifeCycle().transition(LifeCycle.State.PAUSED);
+    }
+  }
+
+  @Override
+  public void reinitialize() throws IOException {
+    Optional<Checkpoint> latest = snapshots.refresh();
+    if (latest.isPresent() && latest.get().position().index() > storedIndex) {
+      Checkpoint c = latest.get();
+      store.replaceWith(c.dir());
+      StateStore.Loaded loaded = store.load();
+      image = loaded.image();
+      storedIndex = loaded.applied().index();
+      setLastAppliedTermIndex(TermIndex.valueOf(c.position().term(), c.position().index()));
+      snapshotsInstalled.incrementAndGet();
+      log.info("snapshot installed index={} revision={}", c.position().index(), image.revision());
+      appliedListeners.forEach(Runnable::run);
+    }
+    if (getLifeCycleState() == LifeCycle.State.PAUSED) {
+      getLifeCycle().transition(LifeCycle.State.STARTING);
+      getLifeCycle().transition(LifeCycle.State.RUNNING);
+    }
+  }
+
+  @Override
+  public TransactionContext startTransaction(RaftClientRequest request) {
+    TransactionContext.Builder trx = TransactionContext.newBuilder().setStateMachine(this).setClientRequest(request);
+    try {
+      Command command = Command.parseFrom(request.getMessage().getContent().asReadOnlyByteBuffer());
+      // The leader's clock is read here, once, so that every replica applies the same time.
+      LoggedCommand logged = LoggedCommand.newBuilder()
+          .setCommand(command)
+          .setLeaderTimeMillis(clock.millis())
+          .build();
+      return trx.setLogData(UnsafeByteOperations.unsafeWrap(logged.toByteArray())).build();
+    } catch (InvalidProtocolBufferException e) {
+      return trx.build().setException(new IOException("request is not a nodus.v1.Command", e));
+    }
+  }
+
+  @Override
+  public CompletableFuture<Message> applyTransaction(TransactionContext trx) {
+    LogEntryProto entry = trx.getLogEntry();
+    long index = entry.getIndex();
+    if (index <= storedIndex) {
+      // Replayed after a restart: the store already holds this entry's effects.
+      skippedSinceStart.incrementAndGet();
+      updateLastAppliedTermIndex(entry.getTerm(), index);
+      return CompletableFuture.completedFuture(Message.EMPTY);
+    }
+    LoggedCommand logged = parse(entry.getStateMachineLogEntry().getLogData(), index);
+    CommandApplier.Applied applied = CommandApplier.apply(image, logged, index);
+    LogPosition position = new LogPosition(entry.getTerm(), index);
+    try {
+      store.commit(position, ImageResources.changes(applied.image(), applied.events()), applied.events());
+    } catch (RuntimeException e) {
+      // Thrown, not returned as a failed future: Ratis then stops applying instead of moving on.
+      log.error("cannot persist entry index={} revision={}", index, applied.image().revision(), e);
+      throw e;
+    }
+    storedIndex = index;
+    boolean changed = applied.image() != image;
+    image = applied.image();
+    appliedSinceStart.incrementAndGet();
+    updateLastAppliedTermIndex(entry.getTerm(), index);
+    if (changed) {
+      appliedListeners.forEach(Runnable::run);
+    }
+    return CompletableFuture.completedFuture(Message.valueOf(UnsafeByteOperations.unsafeWrap(applied.result().toByteArray())));
+  }
+
+  private static LoggedCommand parse(ByteString data, long index) {
+    try {
+      return LoggedCommand.parseFrom(data.asReadOnlyByteBuffer());
+    } catch (InvalidProtocolBufferException e) {
+      // Every replica would fail the same way: the log itself is broken.
+      throw new IllegalStateException("log entry " + index + " is not a LoggedCommand", e);
+    }
+  }
+
+  /**
+   * Configuration, leader no-op and commit-metadata entries: nothing to fold in, but the applied
+   * position moves. It is not written to the store here (metadata entries follow almost every
+   * command); {@link #takeSnapshot} records it before it names a checkpoint after it.
+   */
+  @Override
+  public void notifyTermIndexUpdated(long term, long index) {
+    if (index > getLastAppliedTermIndex().getIndex()) {
+      updateLastAppliedTermIndex(term, index);
+    }
+  }
+
+  /** Answers a ReadIndex read with the applied revision (8 bytes); the caller then reads the local image. */
+  @Override
+  public CompletableFuture<Message> query(Message request) {
+    byte[] revision = ByteBuffer.allocate(Long.BYTES).putLong(image.revision()).array();
+    return CompletableFuture.completedFuture(Message.valueOf(UnsafeByteOperations.unsafeWrap(revision)));
+  }
+
+  @Override
+  public long takeSnapshot() throws IOException {
+    TermIndex last = getLastAppliedTermIndex();
+    if (last.getIndex() < 0) {
+      return RaftLog.INVALID_LOG_INDEX;
+    }
+    SnapshotInfo current = snapshots.getLatestSnapshot();
+    if (current != null && current.getIndex() >= last.getIndex()) {
+      return current.getIndex();
+    }
+    // The checkpoint is named after `last` and must hold at least that much. The store may lag
+    // `last` by entries without state changes: record the position first. (During a replay the
+    // store may instead be ahead of `last`; entries in between are skipped after a restore too,
+    // because the store records its own position.)
+    LogPosition position = new LogPosition(last.getTerm(), last.getIndex());
+    StateStore s = store;
+    try {
+      if (storedIndex < position.index()) {
+        s.markApplied(position);
+        storedIndex = position.index();
+      }
+      Checkpoint c = snapshots.directory().create(position, s::checkpoint);
+      snapshots.published(c);
+      log.info("snapshot taken index={} term={} revision={}", position.index(), position.term(), image.revision());
+      return position.index();
+    } catch (RuntimeException e) {
+      throw new IOException("cannot take snapshot at index " + position.index(), e);
+    }
+  }
+
+  @Override
+  public void close() {
+    getLifeCycle().checkStateAndClose(() -> {
+      StateStore s = store;
+      if (s != null) {
+        s.close();
+      }
+    });
+  }
+}

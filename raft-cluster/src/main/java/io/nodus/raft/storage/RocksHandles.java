@@ -1,0 +1,103 @@
+package io.nodus.raft.storage;
+
+import java.io.IOException;
+import java.nio.charset.StandardCharsets;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.ArrayList;
+import java.util.List;
+import org.rocksdb.ColumnFamilyDescriptor;
+import org.rocksdb.ColumnFamilyHandle;
+import org.rocksdb.ColumnFamilyOptions;
+import org.rocksdb.DBOptions;
+import org.rocksdb.RocksDB;
+import org.rocksdb.RocksDBException;
+import org.rocksdb.WriteOptions;
+
+/**
+ * One open RocksDB with the store's column families, and the native option objects that must
+ * outlive it. Closed in the reverse order of creation.
+ */
+final class RocksHandles implements AutoCloseable {
+  static final String RESOURCES = "resources";
+  static final String EVENTS = "events";
+  static final String META = "meta";
+
+  static {
+    RocksDB.loadLibrary();
+  }
+
+  private final DBOptions options;
+  private final ColumnFamilyOptions cfOptions;
+  private final List<ColumnFamilyHandle> handles;
+  private final RocksDB rocks;
+  private final WriteOptions writeOptions;
+
+  private RocksHandles(DBOptions options, ColumnFamilyOptions cfOptions, List<ColumnFamilyHandle> handles,
+      RocksDB rocks, WriteOptions writeOptions) {
+    this.options = options;
+    this.cfOptions = cfOptions;
+    this.handles = handles;
+    this.rocks = rocks;
+    this.writeOptions = writeOptions;
+  }
+
+  static RocksHandles open(Path dir) {
+    try {
+      Files.createDirectories(dir);
+    } catch (IOException e) {
+      throw new StorageException("cannot create " + dir, e);
+    }
+    DBOptions options = new DBOptions()
+        .setCreateIfMissing(true)
+        .setCreateMissingColumnFamilies(true)
+        // A controller is one of several processes on a small machine: keep RocksDB lean.
+        .setMaxBackgroundJobs(2)
+        .setKeepLogFileNum(2);
+    ColumnFamilyOptions cfOptions = new ColumnFamilyOptions();
+    List<ColumnFamilyDescriptor> descriptors = List.of(
+        new ColumnFamilyDescriptor(RocksDB.DEFAULT_COLUMN_FAMILY, cfOptions),
+        new ColumnFamilyDescriptor(RESOURCES.getBytes(StandardCharsets.UTF_8), cfOptions),
+        new ColumnFamilyDescriptor(EVENTS.getBytes(StandardCharsets.UTF_8), cfOptions),
+        new ColumnFamilyDescriptor(META.getBytes(StandardCharsets.UTF_8), cfOptions));
+    List<ColumnFamilyHandle> handles = new ArrayList<>();
+    try {
+      RocksDB rocks = RocksDB.open(options, dir.toString(), descriptors, handles);
+      return new RocksHandles(options, cfOptions, handles, rocks, new WriteOptions());
+    } catch (RocksDBException e) {
+      handles.forEach(ColumnFamilyHandle::close);
+      cfOptions.close();
+      options.close();
+      throw new StorageException("cannot open RocksDB in " + dir, e);
+    }
+  }
+
+  RocksDB rocks() {
+    return rocks;
+  }
+
+  ColumnFamilyHandle resources() {
+    return handles.get(1);
+  }
+
+  ColumnFamilyHandle events() {
+    return handles.get(2);
+  }
+
+  ColumnFamilyHandle meta() {
+    return handles.get(3);
+  }
+
+  WriteOptions writeOptions() {
+    return writeOptions;
+  }
+
+  @Override
+  public void close() {
+    writeOptions.close();
+    handles.forEach(ColumnFamilyHandle::close);
+    rocks.close();
+    cfOptions.close();
+    options.close();
+  }
+}

@@ -1,0 +1,112 @@
+package io.nodus.raft.storage;
+
+import static io.nodus.raft.testing.Fixtures.registerNode;
+import static io.nodus.raft.testing.Fixtures.upsertPolicy;
+import static org.assertj.core.api.Assertions.assertThat;
+
+import io.nodus.raft.storage.CheckpointDirectory.Checkpoint;
+import io.nodus.state.CommandApplier;
+import io.nodus.state.codec.ImageCodec;
+import io.nodus.state.codec.ImageResources;
+import io.nodus.state.image.ClusterImage;
+import io.nodus.state.proto.Command;
+import io.nodus.state.proto.Event;
+import io.nodus.state.proto.LoggedCommand;
+import java.nio.file.Path;
+import java.util.List;
+import java.util.stream.LongStream;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
+
+/** The RocksDB store on its own: atomic entries, reload, trimming, checkpoints. */
+class StateStoreTest {
+  @TempDir
+  Path dir;
+
+  /** Applies {@code command} as log entry {@code index} and persists it, like the state machine does. */
+  private static ClusterImage apply(StateStore store, ClusterImage image, Command command, long index) {
+    CommandApplier.Applied a = CommandApplier.apply(image,
+        LoggedCommand.newBuilder().setCommand(command).setLeaderTimeMillis(1_000).build(), index);
+    store.commit(new LogPosition(1, index), ImageResources.changes(a.image(), a.events()), a.events());
+    return a.image();
+  }
+
+  @Test
+  void aNewStoreLoadsAsTheEmptyCluster() {
+    try (StateStore store = StateStore.open(dir.resolve("db"), 100)) {
+      StateStore.Loaded loaded = store.load();
+
+      assertThat(loaded.image()).isEqualTo(ClusterImage.EMPTY);
+      assertThat(loaded.applied()).isEqualTo(LogPosition.NONE);
+    }
+  }
+
+  @Test
+  void reopeningYieldsTheSameImageAndAppliedPosition() {
+    ClusterImage image = ClusterImage.EMPTY;
+    try (StateStore store = StateStore.open(dir.resolve("db"), 100)) {
+      image = apply(store, image, registerNode("n1"), 1);
+      image = apply(store, image, upsertPolicy("p1"), 2);
+      image = apply(store, image, Command.newBuilder().setDeleteEndpoint(
+          io.nodus.state.proto.DeleteEndpoint.newBuilder().setName("ghost")).build(), 3);
+    }
+
+    try (StateStore store = StateStore.open(dir.resolve("db"), 100)) {
+      StateStore.Loaded loaded = store.load();
+
+      assertThat(loaded.image()).isEqualTo(image);
+      assertThat(ImageCodec.stateHash(loaded.image())).isEqualTo(ImageCodec.stateHash(image));
+      assertThat(loaded.applied()).isEqualTo(new LogPosition(1, 3));
+      assertThat(store.events(1, 10, 10)).extracting(Event::getRevision).containsExactly(1L, 2L);
+    }
+  }
+
+  @Test
+  void keepsAtLeastTheRetainedEventsAndTrimsOlderOnes() {
+    try (StateStore store = StateStore.open(dir.resolve("db"), 5)) {
+      ClusterImage image = ClusterImage.EMPTY;
+      for (int i = 1; i <= 20; i++) {
+        image = apply(store, image, upsertPolicy("p" + i), i);
+      }
+
+      List<Long> kept = store.events(1, 20, 100).stream().map(Event::getRevision).toList();
+
+      assertThat(kept.getFirst()).isGreaterThan(1L);
+      assertThat(kept).containsSubsequence(16L, 17L, 18L, 19L, 20L);
+      assertThat(kept).isEqualTo(LongStream.rangeClosed(kept.getFirst(), 20).boxed().toList());
+    }
+  }
+
+  @Test
+  void aCheckpointRestoresTheStoreAsItWas() {
+    CheckpointDirectory checkpoints = new CheckpointDirectory(dir.resolve("snapshots"));
+    ClusterImage image = ClusterImage.EMPTY;
+    try (StateStore store = StateStore.open(dir.resolve("db"), 100)) {
+      image = apply(store, image, registerNode("n1"), 1);
+      Checkpoint cp = checkpoints.create(new LogPosition(1, 1), store::checkpoint);
+      apply(store, image, registerNode("n2"), 2);
+
+      store.replaceWith(cp.dir());
+
+      assertThat(store.load().image()).isEqualTo(image);
+      assertThat(store.applied()).isEqualTo(new LogPosition(1, 1));
+    }
+    assertThat(checkpoints.latest()).map(c -> c.position().index()).contains(1L);
+  }
+
+  @Test
+  void keepsOnlyTheNewestCheckpoints() {
+    CheckpointDirectory checkpoints = new CheckpointDirectory(dir.resolve("snapshots"));
+    try (StateStore store = StateStore.open(dir.resolve("db"), 100)) {
+      ClusterImage image = ClusterImage.EMPTY;
+      for (int i = 1; i <= 4; i++) {
+        image = apply(store, image, registerNode("n" + i), i);
+        checkpoints.create(new LogPosition(1, i), store::checkpoint);
+      }
+
+      checkpoints.retain(2);
+
+      assertThat(checkpoints.list()).extracting(c -> c.position().index()).containsExactly(3L, 4L);
+    }
+  }
+}

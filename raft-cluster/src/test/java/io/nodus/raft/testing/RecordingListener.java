@@ -1,0 +1,63 @@
+package io.nodus.raft.testing;
+
+import io.nodus.raft.client.ControlPlaneException;
+import io.nodus.raft.client.WatchListener;
+import io.nodus.state.proto.ClusterState;
+import io.nodus.state.proto.Event;
+import java.util.ArrayList;
+import java.util.List;
+
+/** Records what a watch delivered, for assertions from the test thread. */
+public class RecordingListener implements WatchListener {
+  private final List<ClusterState> snapshots = new ArrayList<>();
+  private final List<Event> events = new ArrayList<>();
+  private ControlPlaneException error;
+  private boolean closed;
+
+  @Override
+  public synchronized void onSnapshot(ClusterState state) {
+    snapshots.add(state);
+  }
+
+  @Override
+  public synchronized void onEvent(Event event) {
+    events.add(event);
+  }
+
+  @Override
+  public synchronized void onError(ControlPlaneException e) {
+    error = e;
+  }
+
+  @Override
+  public synchronized void onClosed() {
+    closed = true;
+  }
+
+  public synchronized List<ClusterState> snapshots() {
+    return List.copyOf(snapshots);
+  }
+
+  public synchronized List<Event> events() {
+    return List.copyOf(events);
+  }
+
+  public synchronized List<Long> eventRevisions() {
+    return events.stream().map(Event::getRevision).toList();
+  }
+
+  public synchronized ControlPlaneException error() {
+    return error;
+  }
+
+  public synchronized boolean closed() {
+    return closed;
+  }
+
+  /** Revision of the newest thing delivered. */
+  public synchronized long lastRevision() {
+    long snap = snapshots.isEmpty() ? -1 : snapshots.getLast().getRevision();
+    long ev = events.isEmpty() ? -1 : events.getLast().getRevision();
+    return Math.max(snap, ev);
+  }
+}

@@ -1,0 +1,189 @@
+package io.nodus.raft.watch;
+
+import static io.nodus.raft.testing.Fixtures.registerNode;
+import static io.nodus.raft.testing.Fixtures.upsertPolicy;
+import static org.assertj.core.api.Assertions.assertThat;
+
+import io.nodus.raft.client.ControlPlaneClient;
+import io.nodus.raft.client.ControlPlaneException;
+import io.nodus.raft.client.GrpcControlPlaneClient;
+import io.nodus.raft.client.WatchSubscription;
+import io.nodus.raft.server.ControllerConfig;
+import io.nodus.raft.server.ControllerServer;
+import io.nodus.raft.server.HostPort;
+import io.nodus.raft.testing.Await;
+import io.nodus.raft.testing.Fixtures;
+import io.nodus.raft.testing.RecordingListener;
+import java.nio.file.Path;
+import java.time.Duration;
+import java.util.List;
+import java.util.stream.LongStream;
+import org.junit.jupiter.api.AfterEach;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
+
+/** Watch semantics on one controller: list-then-watch, history, range errors, resume across restarts. */
+class WatchTest {
+  private static final Duration WAIT = Duration.ofSeconds(15);
+
+  @TempDir
+  Path dataDir;
+
+  private ControllerServer server;
+  private ControlPlaneClient client;
+
+  @AfterEach
+  void stop() {
+    if (client != null) {
+      client.close();
+    }
+    if (server != null) {
+      server.close();
+    }
+  }
+
+  private void start(ControllerConfig config) throws Exception {
+    server = ControllerServer.start(config);
+    if (client == null) {
+      client = server.client();
+    }
+  }
+
+  private void submitPolicies(int from, int to) {
+    for (int i = from; i <= to; i++) {
+      assertThat(client.submit(upsertPolicy("p" + i)).hasAccepted()).isTrue();
+    }
+  }
+
+  private static List<Long> range(long first, long last) {
+    return LongStream.rangeClosed(first, last).boxed().toList();
+  }
+
+  @Test
+  void fromZeroSendsASnapshotThenEveryLaterEvent() throws Exception {
+    start(Fixtures.single(dataDir).build());
+    submitPolicies(1, 3);
+    RecordingListener listener = new RecordingListener();
+
+    try (WatchSubscription ignored = client.watch(0, listener)) {
+      Await.until(WAIT, "snapshot", () -> !listener.snapshots().isEmpty());
+      submitPolicies(4, 5);
+      Await.until(WAIT, "live events", () -> listener.lastRevision() == 5);
+    }
+
+    assertThat(listener.snapshots()).singleElement().satisfies(s -> {
+      assertThat(s.getRevision()).isEqualTo(3);
+      assertThat(s.getPoliciesCount()).isEqualTo(3);
+    });
+    assertThat(listener.eventRevisions()).isEqualTo(range(4, 5));
+    assertThat(listener.closed()).isTrue();
+  }
+
+  @Test
+  void fromOneReplaysTheWholeHistoryInOrder() throws Exception {
+    start(Fixtures.single(dataDir).build());
+    submitPolicies(1, 6);
+    RecordingListener listener = new RecordingListener();
+
+    try (WatchSubscription ignored = client.watch(1, listener)) {
+      Await.until(WAIT, "six events", () -> listener.lastRevision() == 6);
+    }
+
+    assertThat(listener.snapshots()).isEmpty();
+    assertThat(listener.eventRevisions()).isEqualTo(range(1, 6));
+    assertThat(listener.events().get(0).getPolicyUpserted().getPolicy().getName()).isEqualTo("p1");
+  }
+
+  @Test
+  void fromTheMiddleStartsAtThatRevision() throws Exception {
+    start(Fixtures.single(dataDir).build());
+    submitPolicies(1, 6);
+    RecordingListener listener = new RecordingListener();
+
+    try (WatchSubscription ignored = client.watch(4, listener)) {
+      submitPolicies(7, 7);
+      Await.until(WAIT, "events up to 7", () -> listener.lastRevision() == 7);
+    }
+
+    assertThat(listener.eventRevisions()).isEqualTo(range(4, 7));
+  }
+
+  @Test
+  void beyondTheCurrentRevisionIsOutOfRange() throws Exception {
+    start(Fixtures.single(dataDir).build());
+    submitPolicies(1, 2);
+    RecordingListener listener = new RecordingListener();
+
+    client.watch(4, listener);
+
+    Await.until(WAIT, "an error", () -> listener.error() != null);
+    assertThat(listener.error().reason()).isEqualTo(ControlPlaneException.Reason.OUT_OF_RANGE);
+    assertThat(listener.events()).isEmpty();
+  }
+
+  @Test
+  void behindTheRetainedHistoryStartsWithASnapshot() throws Exception {
+    start(Fixtures.single(dataDir).eventRetention(5).build());
+    submitPolicies(1, 20);
+    RecordingListener listener = new RecordingListener();
+
+    try (WatchSubscription ignored = client.watch(1, listener)) {
+      submitPolicies(21, 21);
+      Await.until(WAIT, "event 21", () -> listener.lastRevision() == 21);
+    }
+
+    assertThat(listener.snapshots()).singleElement().satisfies(s -> assertThat(s.getRevision()).isEqualTo(20));
+    assertThat(listener.eventRevisions()).isEqualTo(range(21, 21));
+  }
+
+  @Test
+  void resumesAfterTheControllerRestartsWithoutGapOrDuplicate() throws Exception {
+    HostPort grpc = new HostPort("127.0.0.1", Fixtures.freePort());
+    ControllerConfig config = Fixtures.single(dataDir).grpcBind(grpc).build();
+    start(config);
+    try (GrpcControlPlaneClient remote = GrpcControlPlaneClient.connect(List.of(grpc.toString()))) {
+      RecordingListener listener = new RecordingListener();
+      WatchSubscription watch = remote.watch(1, listener);
+      submitPolicies(1, 5);
+      Await.until(WAIT, "first five events", () -> listener.lastRevision() == 5);
+
+      server.close();
+      server = null;
+      start(config);
+      for (int i = 6; i <= 10; i++) {
+        assertThat(remote.submit(upsertPolicy("p" + i)).hasAccepted()).isTrue();
+      }
+      Await.until(WAIT, "events after the restart", () -> listener.lastRevision() == 10);
+      watch.close();
+
+      assertThat(listener.snapshots()).isEmpty();
+      assertThat(listener.eventRevisions()).isEqualTo(range(1, 10));
+      assertThat(listener.error()).isNull();
+    }
+  }
+
+  @Test
+  void aSlowWatcherDoesNotHoldBackWrites() throws Exception {
+    start(Fixtures.single(dataDir).build());
+    Object gate = new Object();
+    RecordingListener slow = new RecordingListener() {
+      @Override
+      public void onEvent(io.nodus.state.proto.Event event) {
+        synchronized (gate) {
+          super.onEvent(event);
+        }
+      }
+    };
+    WatchSubscription watch;
+    synchronized (gate) {
+      watch = client.watch(1, slow);
+      submitPolicies(1, 30);
+      client.submit(registerNode("n1"));
+      assertThat(client.read(false).getRevision()).isEqualTo(31);
+    }
+    Await.until(WAIT, "the slow watcher catches up", () -> slow.lastRevision() == 31);
+    watch.close();
+
+    assertThat(slow.eventRevisions()).isEqualTo(range(1, 31));
+  }
+}

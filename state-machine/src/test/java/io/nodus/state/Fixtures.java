@@ -85,15 +85,26 @@ public final class Fixtures {
   public static final class Driver {
     private ClusterImage image = ClusterImage.EMPTY;
     private long index;
+    private long clock = 1_000;
 
     public CommandResult apply(Command c) {
-      CommandApplier.Applied a = CommandApplier.apply(image, LoggedCommand.newBuilder().setCommand(c).setLeaderTimeMillis(1000 + index).build(), ++index);
+      CommandApplier.Applied a = CommandApplier.apply(image, LoggedCommand.newBuilder().setCommand(c).setLeaderTimeMillis(clock + index).build(), ++index);
       image = a.image();
       return a.result();
     }
 
     public ClusterImage image() {
       return image;
+    }
+
+    /** Replaces the image, for tests that set up large states directly. */
+    public void image(ClusterImage replacement) {
+      image = replacement;
+    }
+
+    /** Moves the leader clock forward. */
+    public void advanceClock(long millis) {
+      clock += millis;
     }
   }
 }

@@ -61,6 +61,15 @@ class ReplayPropertiesTest {
         net.jqwik.api.Tuple.of(1, garbage)).list().ofMaxSize(80);
   }
 
+  /** A cluster with a short identity quarantine, so that sequences exercise release, pruning and reuse. */
+  private static List<Command> withShortQuarantine(List<Command> commands) {
+    List<Command> all = new ArrayList<>();
+    all.add(Command.newBuilder().setConfigureCluster(io.nodus.state.proto.ConfigureCluster.newBuilder().setConfig(
+        ClusterImage.DEFAULT_CONFIG.toBuilder().setIdentityQuarantineSeconds(3))).build());
+    all.addAll(commands);
+    return all;
+  }
+
   private static Policy policy(String name, String to, String from, int port) {
     if (to.contains(" ")) {
       // An invalid selector key: decide must reject it, not throw.
@@ -80,8 +89,8 @@ class ReplayPropertiesTest {
     List<Event> events = new ArrayList<>();
     ClusterImage image = ClusterImage.EMPTY;
     long index = 0;
-    for (Command c : commands) {
-      CommandApplier.Applied a = CommandApplier.apply(image, LoggedCommand.newBuilder().setCommand(c).setLeaderTimeMillis(index).build(), ++index);
+    for (Command c : withShortQuarantine(commands)) {
+      CommandApplier.Applied a = CommandApplier.apply(image, LoggedCommand.newBuilder().setCommand(c).setLeaderTimeMillis(index * 1000).build(), ++index);
       image = a.image();
       events.addAll(a.events());
       checkAllocators(image);
@@ -110,10 +119,11 @@ class ReplayPropertiesTest {
     Map<ResourceKey, byte[]> store = new TreeMap<>((a, b) -> Arrays.compare(a.toBytes(), b.toBytes()));
     ClusterImage image = ClusterImage.EMPTY;
     long index = 0;
-    for (Command c : commands) {
-      CommandApplier.Applied a = CommandApplier.apply(image, LoggedCommand.newBuilder().setCommand(c).build(), ++index);
+    for (Command c : withShortQuarantine(commands)) {
+      CommandApplier.Applied a = CommandApplier.apply(image, LoggedCommand.newBuilder().setCommand(c).setLeaderTimeMillis(index * 1000).build(), ++index);
+      ClusterImage before = image;
       image = a.image();
-      for (ImageResources.Write w : ImageResources.changes(image, a.events())) {
+      for (ImageResources.Write w : ImageResources.changes(before, image, a.events())) {
         if (w.value() == null) {
           store.remove(w.key());
         } else {

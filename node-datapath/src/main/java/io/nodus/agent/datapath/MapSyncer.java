@@ -148,10 +148,13 @@ public final class MapSyncer {
     Map<PolicyKey, PolicyValue> out = new HashMap<>();
     for (PolicyEntry e : p.entries()) {
       TrafficDirection dir = e.direction() == PolicyEntry.Direction.INGRESS ? TrafficDirection.INGRESS : TrafficDirection.EGRESS;
-      PolicyKey key = new PolicyKey(e.identity(), e.port(), e.protocol(), dir);
-      // Deny beats allow for the same key, as it does in the datapath across keys.
-      if (e.deny() || !out.containsKey(key)) {
-        out.put(key, e.deny() ? PolicyValue.DENY : PolicyValue.ALLOW);
+      // The map holds exact ports: a range becomes one key per port.
+      for (int port = e.port(); port <= e.endPort(); port++) {
+        PolicyKey key = new PolicyKey(e.identity(), port, e.protocol(), dir);
+        // Deny beats allow for the same key, as it does in the datapath across keys.
+        if (e.deny() || !out.containsKey(key)) {
+          out.put(key, e.deny() ? PolicyValue.DENY : PolicyValue.ALLOW);
+        }
       }
     }
     return out;

@@ -230,7 +230,7 @@ public final class NodusStateMachine extends BaseStateMachine {
     CommandApplier.Applied applied = CommandApplier.apply(image, logged, index);
     LogPosition position = new LogPosition(entry.getTerm(), index);
     try {
-      store.commit(position, ImageResources.changes(applied.image(), applied.events()), applied.events());
+      store.commit(position, ImageResources.changes(image, applied.image(), applied.events()), applied.events());
     } catch (RuntimeException e) {
       // Thrown, not returned as a failed future: Ratis then stops applying instead of moving on.
       log.error("cannot persist entry index={} revision={}", index, applied.image().revision(), e);

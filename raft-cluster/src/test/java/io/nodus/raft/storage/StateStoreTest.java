@@ -27,7 +27,7 @@ class StateStoreTest {
   private static ClusterImage apply(StateStore store, ClusterImage image, Command command, long index) {
     CommandApplier.Applied a = CommandApplier.apply(image,
         LoggedCommand.newBuilder().setCommand(command).setLeaderTimeMillis(1_000).build(), index);
-    store.commit(new LogPosition(1, index), ImageResources.changes(a.image(), a.events()), a.events());
+    store.commit(new LogPosition(1, index), ImageResources.changes(image, a.image(), a.events()), a.events());
     return a.image();
   }
 

@@ -10,6 +10,7 @@ import io.nodus.state.proto.Endpoint;
 import io.nodus.state.proto.Identity;
 import io.nodus.state.proto.Node;
 import io.nodus.state.proto.Policy;
+import io.nodus.state.proto.QuarantinedIdentity;
 import java.security.MessageDigest;
 import java.security.NoSuchAlgorithmException;
 import java.util.HexFormat;
@@ -31,15 +32,29 @@ public final class ImageCodec {
         .addAllPolicies(image.policies().byKey().values())
         .setNextEndpointId(image.endpoints().nextEndpointId())
         .setNextIdentity(image.identities().nextId())
+        .setNextLocalIdentity(image.identities().nextLocalId())
+        .addAllQuarantine(quarantine(image))
         .build();
+  }
+
+  /** The quarantine of an image as records, by id. */
+  static java.util.List<QuarantinedIdentity> quarantine(ClusterImage image) {
+    java.util.List<QuarantinedIdentity> out = new java.util.ArrayList<>();
+    image.identities().quarantine().forEach((id, at) ->
+        out.add(QuarantinedIdentity.newBuilder().setId(id).setReleasedMillis(at).build()));
+    return out;
   }
 
   public static ClusterImage fromState(ClusterState state) {
     // Reserved identities are constants: present in every image whether or not a state lists them.
-    IdentitiesImage identities = IdentitiesImage.EMPTY.withNextId(state.getNextIdentity());
+    IdentitiesImage identities = IdentitiesImage.EMPTY;
     for (Identity i : state.getIdentitiesList()) {
       identities = identities.with(i);
     }
+    for (QuarantinedIdentity q : state.getQuarantineList()) {
+      identities = identities.withQuarantine(q.getId(), q.getReleasedMillis());
+    }
+    identities = identities.withCursors(state.getNextIdentity(), state.getNextLocalIdentity());
     NodesImage nodes = NodesImage.EMPTY;
     for (Node n : state.getNodesList()) {
       nodes = nodes.with(n);

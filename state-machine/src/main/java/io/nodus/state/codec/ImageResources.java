@@ -9,6 +9,7 @@ import io.nodus.state.proto.Event;
 import io.nodus.state.proto.Identity;
 import io.nodus.state.proto.Node;
 import io.nodus.state.proto.Policy;
+import io.nodus.state.proto.QuarantinedIdentity;
 import java.util.ArrayList;
 import java.util.LinkedHashSet;
 import java.util.List;
@@ -37,18 +38,29 @@ public final class ImageResources {
     Map<ResourceKey, byte[]> out = new TreeMap<>((a, b) -> java.util.Arrays.compare(a.toBytes(), b.toBytes()));
     out.put(ResourceKey.META, meta(image));
     image.identities().byId().forEach((id, i) -> out.put(ResourceKey.identity(id), i.toByteArray()));
+    for (QuarantinedIdentity q : ImageCodec.quarantine(image)) {
+      out.put(ResourceKey.quarantine(q.getId()), q.toByteArray());
+    }
     image.nodes().byName().forEach((n, node) -> out.put(ResourceKey.node(n), node.toByteArray()));
     image.endpoints().byName().forEach((n, e) -> out.put(ResourceKey.endpoint(n), e.toByteArray()));
     image.policies().byKey().values().forEach(p -> out.put(ResourceKey.policy(p.getNamespace(), p.getName()), p.toByteArray()));
     return out;
   }
 
-  /** The writes that bring a store holding the image before {@code events} to {@code after}. */
-  public static List<Write> changes(ClusterImage after, List<Event> events) {
+  /** The writes that bring a store holding {@code before} to {@code after}, which {@code events} led to. */
+  public static List<Write> changes(ClusterImage before, ClusterImage after, List<Event> events) {
     Set<ResourceKey> touched = new LinkedHashSet<>();
     touched.add(ResourceKey.META);
     for (Event e : events) {
       touched.addAll(touchedBy(e));
+      if (e.hasIdentityReleased()) {
+        // A release also ends the quarantine of numbers whose window is over.
+        before.identities().quarantine().forEach((id, at) -> {
+          if (!after.identities().quarantine().containsKey(id)) {
+            touched.add(ResourceKey.quarantine(id));
+          }
+        });
+      }
     }
     List<Write> writes = new ArrayList<>(touched.size());
     for (ResourceKey k : touched) {
@@ -72,6 +84,7 @@ public final class ImageResources {
           case NODE -> state.addNodes(Node.parseFrom(r.getValue()));
           case ENDPOINT -> state.addEndpoints(Endpoint.parseFrom(r.getValue()));
           case POLICY -> state.addPolicies(Policy.parseFrom(r.getValue()));
+          case QUARANTINE -> state.addQuarantine(QuarantinedIdentity.parseFrom(r.getValue()));
         }
       }
       return ImageCodec.fromState(state.build());
@@ -86,6 +99,7 @@ public final class ImageResources {
         .setConfig(image.config())
         .setNextEndpointId(image.endpoints().nextEndpointId())
         .setNextIdentity(image.identities().nextId())
+        .setNextLocalIdentity(image.identities().nextLocalId())
         .build()
         .toByteArray();
   }
@@ -93,8 +107,11 @@ public final class ImageResources {
   private static List<ResourceKey> touchedBy(Event e) {
     return switch (e.getBodyCase()) {
       case CLUSTER_CONFIGURED, BODY_NOT_SET -> List.of();
-      case IDENTITY_ALLOCATED -> List.of(ResourceKey.identity(e.getIdentityAllocated().getIdentity().getId()));
-      case IDENTITY_RELEASED -> List.of(ResourceKey.identity(e.getIdentityReleased().getId()));
+      // Allocation and release move the number in or out of quarantine, and release prunes it.
+      case IDENTITY_ALLOCATED -> List.of(ResourceKey.identity(e.getIdentityAllocated().getIdentity().getId()),
+          ResourceKey.quarantine(e.getIdentityAllocated().getIdentity().getId()));
+      case IDENTITY_RELEASED -> List.of(ResourceKey.identity(e.getIdentityReleased().getId()),
+          ResourceKey.quarantine(e.getIdentityReleased().getId()));
       case POLICY_UPSERTED -> List.of(ResourceKey.policy(
           e.getPolicyUpserted().getPolicy().getNamespace(), e.getPolicyUpserted().getPolicy().getName()));
       case POLICY_DELETED -> List.of(ResourceKey.policy(e.getPolicyDeleted().getNamespace(), e.getPolicyDeleted().getName()));
@@ -112,6 +129,10 @@ public final class ImageResources {
     return switch (k.kind()) {
       case META -> meta(image);
       case IDENTITY -> image.identities().get(Integer.parseInt(k.id())).map(Identity::toByteArray).orElse(null);
+      case QUARANTINE -> {
+        Long at = image.identities().quarantine().getOrNull(Integer.parseInt(k.id()));
+        yield at == null ? null : QuarantinedIdentity.newBuilder().setId(Integer.parseInt(k.id())).setReleasedMillis(at).build().toByteArray();
+      }
       case NODE -> image.nodes().get(k.id()).map(Node::toByteArray).orElse(null);
       case ENDPOINT -> image.endpoints().get(k.id()).map(Endpoint::toByteArray).orElse(null);
       case POLICY -> {

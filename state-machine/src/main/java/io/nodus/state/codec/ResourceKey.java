@@ -19,7 +19,9 @@ public record ResourceKey(Kind kind, String id) {
     IDENTITY("identity"),
     NODE("node"),
     ENDPOINT("endpoint"),
-    POLICY("policy");
+    POLICY("policy"),
+    /** A released identity number waiting out its quarantine. */
+    QUARANTINE("quarantine");
 
     private final String prefix;
 
@@ -62,6 +64,10 @@ public record ResourceKey(Kind kind, String id) {
   public static ResourceKey identity(int id) {
     // Zero-padded so byte order equals numeric order.
     return new ResourceKey(Kind.IDENTITY, String.format("%010d", id));
+  }
+
+  public static ResourceKey quarantine(int id) {
+    return new ResourceKey(Kind.QUARANTINE, String.format("%010d", id));
   }
 
   public static ResourceKey node(String name) {

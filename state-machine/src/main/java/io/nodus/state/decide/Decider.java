@@ -21,7 +21,7 @@ public final class Decider {
         case UPSERT_POLICY -> PolicyCommands.upsert(image, command.getUpsertPolicy());
         case DELETE_POLICY -> PolicyCommands.delete(image, command.getDeletePolicy());
         case REGISTER_NODE -> NodeCommands.register(image, command.getRegisterNode());
-        case CREATE_ENDPOINT -> EndpointCommands.create(image, command.getCreateEndpoint());
+        case CREATE_ENDPOINT -> EndpointCommands.create(image, command.getCreateEndpoint(), ctx);
         case MARK_ENDPOINT_READY -> EndpointCommands.markReady(image, command.getMarkEndpointReady());
         case DELETE_ENDPOINT -> EndpointCommands.delete(image, command.getDeleteEndpoint());
         case CONFIGURE_CLUSTER -> configure(image, command.getConfigureCluster().getConfig());

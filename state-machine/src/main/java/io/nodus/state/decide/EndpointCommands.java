@@ -33,7 +33,7 @@ final class EndpointCommands {
 
   private EndpointCommands() {}
 
-  static Decision create(ClusterImage image, CreateEndpoint cmd) {
+  static Decision create(ClusterImage image, CreateEndpoint cmd, ApplyContext ctx) {
     Names.requireDnsLabel(cmd.getName(), "name");
     Names.requireDnsSubdomain(cmd.getNode(), "node");
     String namespace = cmd.getNamespace().isEmpty() ? DEFAULT_NAMESPACE : cmd.getNamespace();
@@ -48,7 +48,7 @@ final class EndpointCommands {
     List<Event.Builder> events = new ArrayList<>();
     Optional<Integer> identity = image.identities().idOf(labels);
     if (identity.isEmpty()) {
-      identity = image.identities().nextFree();
+      identity = image.identities().nextFree(image.config().getClusterId(), ctx.leaderTimeMillis(), image.identityQuarantineMillis());
       if (identity.isEmpty()) {
         return Decision.reject(RejectionCodes.EXHAUSTED, "labels", "all cluster-local identities are in use");
       }

@@ -24,9 +24,10 @@ public final class Evolver {
       case CLUSTER_CONFIGURED -> image.withConfig(event.getClusterConfigured().getConfig());
       case IDENTITY_ALLOCATED -> {
         Identity id = event.getIdentityAllocated().getIdentity();
-        yield image.withIdentities(image.identities().with(id).withNextId(id.getId() + 1));
+        yield image.withIdentities(image.identities().allocated(id));
       }
-      case IDENTITY_RELEASED -> image.withIdentities(image.identities().without(event.getIdentityReleased().getId()));
+      case IDENTITY_RELEASED -> image.withIdentities(image.identities().released(
+          event.getIdentityReleased().getId(), event.getTimeMillis(), image.identityQuarantineMillis()));
       case POLICY_UPSERTED -> image.withPolicies(image.policies().with(
           event.getPolicyUpserted().getPolicy().toBuilder().setRevision(event.getRevision()).build()));
       case POLICY_DELETED -> image.withPolicies(image.policies().without(

@@ -32,6 +32,12 @@ public record ClusterImage(
   public static final ClusterImage EMPTY = new ClusterImage(
       0, DEFAULT_CONFIG, IdentitiesImage.EMPTY, NodesImage.EMPTY, EndpointsImage.EMPTY, PoliciesImage.EMPTY);
 
+  /** How long a released identity number stays in quarantine. */
+  public long identityQuarantineMillis() {
+    int seconds = config.getIdentityQuarantineSeconds();
+    return seconds == 0 ? IdentitiesImage.DEFAULT_QUARANTINE_MILLIS : seconds * 1000L;
+  }
+
   public ClusterImage withRevision(long r) {
     return new ClusterImage(r, config, identities, nodes, endpoints, policies);
   }

@@ -21,8 +21,22 @@ public enum ReservedIdentity {
   public static final int ANY = 0;
   /** First identity the allocator hands out. */
   public static final int MIN_ALLOCATED = 256;
-  /** Last cluster-local identity. */
+  /** Last cluster-local identity (before the cluster id is added in bits 16-23). */
   public static final int MAX_ALLOCATED = 65535;
+  /** Bit that marks local-scope identities (CIDR identities). */
+  public static final int LOCAL_SCOPE = 1 << 24;
+  /** Largest number inside the local scope. */
+  public static final int MAX_LOCAL = (1 << 24) - 1;
+
+  /** The cluster-local identity with number {@code n} (256..65535) in cluster {@code clusterId}. */
+  public static int clusterLocal(int clusterId, int n) {
+    return (clusterId << 16) | n;
+  }
+
+  /** Whether {@code id} is a local-scope (CIDR) identity. */
+  public static boolean isLocalScope(int id) {
+    return (id & LOCAL_SCOPE) != 0;
+  }
 
   private final int id;
   private final String label;

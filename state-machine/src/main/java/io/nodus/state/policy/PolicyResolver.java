@@ -75,9 +75,7 @@ public final class PolicyResolver {
             int last = pp.getEndPort() == 0 ? pp.getPort() : pp.getEndPort();
             int[] protocols = pp.getProtocol() == Protocol.PROTOCOL_ANY ? ANY_PROTOCOLS : new int[] {pp.getProtocolValue()};
             for (int proto : protocols) {
-              for (int port = pp.getPort(); port <= last; port++) {
-                out.add(new PolicyEntry(peer, port, proto, dir, false));
-              }
+              out.add(new PolicyEntry(peer, pp.getPort(), last, proto, dir, false));
             }
           }
         }

@@ -106,6 +106,37 @@ class DeciderTest {
   }
 
   @Test
+  void aReleasedIdentityStaysInQuarantineForItsWindow() {
+    Command configure = Command.newBuilder().setConfigureCluster(ConfigureCluster.newBuilder().setConfig(
+        io.nodus.state.image.ClusterImage.DEFAULT_CONFIG.toBuilder().setIdentityQuarantineSeconds(60))).build();
+    assertThat(d.apply(configure).hasAccepted()).isTrue();
+    d.apply(registerNode("n1"));
+    d.apply(createEndpoint("a", "n1", "app=a"));
+    d.apply(deleteEndpoint("a"));
+    assertThat(d.image().identities().quarantine().keys()).containsExactly(256);
+    // Fill the rest of the range: the allocator must not wrap onto 256 inside the window.
+    for (int n = 257; n <= 65535; n++) {
+      d.image(d.image().withIdentities(d.image().identities().allocated(io.nodus.state.proto.Identity.newBuilder().setId(n)
+          .setLabels(io.nodus.state.proto.LabelSet.newBuilder().addLabels(io.nodus.state.model.Labels.label("k8s", "n", Integer.toString(n)))).build())));
+    }
+    assertThat(d.apply(createEndpoint("b", "n1", "app=b")).getRejection().getCode()).isEqualTo("exhausted");
+    d.advanceClock(61_000);
+    assertThat(d.apply(createEndpoint("c", "n1", "app=c")).hasAccepted()).isTrue();
+    assertThat(d.image().endpoints().get("c").orElseThrow().getIdentity()).isEqualTo(256);
+    assertThat(d.image().identities().quarantine().keys()).isEmpty();
+  }
+
+  @Test
+  void clusterLocalIdentitiesCarryTheClusterIdInBits16To23() {
+    Command configure = Command.newBuilder().setConfigureCluster(ConfigureCluster.newBuilder().setConfig(
+        io.nodus.state.image.ClusterImage.DEFAULT_CONFIG.toBuilder().setClusterId(5))).build();
+    assertThat(d.apply(configure).hasAccepted()).isTrue();
+    d.apply(registerNode("n1"));
+    d.apply(createEndpoint("a", "n1", "app=a"));
+    assertThat(d.image().endpoints().get("a").orElseThrow().getIdentity()).isEqualTo((5 << 16) | 256);
+  }
+
+  @Test
   void rejectsEndpointsOnUnknownNodesDuplicateNamesAndBadLabels() {
     d.apply(registerNode("n1"));
     assertThat(d.apply(createEndpoint("a", "nope", "app=a")).getRejection().getField()).isEqualTo("node");

@@ -4,17 +4,20 @@ import com.fasterxml.jackson.databind.JsonNode;
 import io.nodus.ops.client.CliException;
 import io.nodus.ops.client.RestClient;
 import io.nodus.ops.client.Table;
+import io.nodus.rest.policy.PolicyDocuments;
+import io.nodus.state.model.InvalidFieldException;
 import java.io.IOException;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
+import java.util.List;
 import java.util.concurrent.Callable;
 import picocli.CommandLine.Command;
 import picocli.CommandLine.Mixin;
 import picocli.CommandLine.Option;
 import picocli.CommandLine.Parameters;
 
-/** {@code nodus policy apply|list|get|delete}: CiliumNetworkPolicy documents. */
+/** {@code nodus policy apply|list|get|delete}: Cilium and Kubernetes network policy documents. */
 @Command(name = "policy", description = "Apply, list, show and delete network policies.",
     subcommands = {PolicyCommand.Apply.class, PolicyCommand.ListCmd.class, PolicyCommand.Get.class, PolicyCommand.Delete.class})
 public final class PolicyCommand {
@@ -32,7 +35,8 @@ public final class PolicyCommand {
     }
   }
 
-  @Command(name = "apply", description = "Apply a CiliumNetworkPolicy or CiliumClusterwideNetworkPolicy (YAML or JSON).")
+  @Command(name = "apply", description = "Apply CiliumNetworkPolicy, CiliumClusterwideNetworkPolicy or Kubernetes NetworkPolicy "
+      + "documents (YAML or JSON). A YAML file may hold several documents: all are validated before any is applied.")
   static final class Apply implements Callable<Integer> {
     @Mixin ClientOptions client;
 
@@ -47,17 +51,46 @@ public final class PolicyCommand {
       } catch (IOException e) {
         throw new CliException("cannot read " + file + ": " + e.getMessage());
       }
-      String type = file.endsWith(".json") ? "application/json" : "application/yaml";
-      RestClient.Reply r = client.rest().post("/v1/policies", type, text);
-      JsonNode p = r.json();
-      if (client.json()) {
-        ClientOptions.printJson(System.out, p);
-      } else {
-        String where = p.path("namespace").asText().isEmpty() ? "cluster-wide" : "in namespace " + p.path("namespace").asText();
-        System.out.printf("policy %s %s %s (revision %d)%n", p.path("name").asText(), where,
-            r.status() == 201 ? "applied" : "unchanged", r.revision());
+      String type = file.endsWith(".json") ? PolicyDocuments.JSON : PolicyDocuments.YAML;
+      List<String> documents = validated(text, type);
+      for (String doc : documents) {
+        RestClient.Reply r = client.rest().post("/v1/policies", type, doc);
+        JsonNode p = r.json();
+        if (client.json()) {
+          ClientOptions.printJson(System.out, p);
+        } else {
+          String where = p.path("namespace").asText().isEmpty() ? "cluster-wide" : "in namespace " + p.path("namespace").asText();
+          System.out.printf("policy %s %s %s (revision %d)%n", p.path("name").asText(), where,
+              r.status() == 201 ? "applied" : "unchanged", r.revision());
+        }
       }
       return 0;
+    }
+
+    /**
+     * The file's documents, each checked with the server's own parser before any is sent, so
+     * that a mistake in the third document does not leave the first two applied.
+     */
+    private List<String> validated(String text, String type) {
+      List<String> documents;
+      try {
+        documents = type.equals(PolicyDocuments.JSON) ? List.of(text) : PolicyDocuments.split(text);
+      } catch (InvalidFieldException e) {
+        throw new CliException("error: " + file + ": " + e.getMessage() + " [" + e.code() + "]");
+      }
+      if (documents.isEmpty()) {
+        throw new CliException("error: " + file + " holds no policy document");
+      }
+      for (int i = 0; i < documents.size(); i++) {
+        try {
+          PolicyDocuments.parse(documents.get(i), type);
+        } catch (InvalidFieldException e) {
+          String which = documents.size() > 1 ? " (document " + (i + 1) + " of " + documents.size() + ")" : "";
+          String field = e.field() == null || e.field().isEmpty() ? "" : " (field: " + e.field() + ")";
+          throw new CliException("error: " + file + which + ": " + e.getMessage() + field + " [" + e.code() + "]; nothing was applied");
+        }
+      }
+      return documents;
     }
   }
 

@@ -75,6 +75,30 @@ record DocNode(JsonNode node, String path) {
     return s;
   }
 
+  /** A boolean field; null when absent, an error when present with another type. */
+  Boolean bool(String name) {
+    DocNode c = get(name);
+    if (c == null) {
+      return null;
+    }
+    if (!c.node.isBoolean()) {
+      throw c.error("must be true or false, not " + kind(c.node));
+    }
+    return c.node.booleanValue();
+  }
+
+  /** The text of a list of strings (empty when absent); every element must be a string. */
+  List<String> strings(String name) {
+    List<String> out = new ArrayList<>();
+    for (DocNode e : list(name)) {
+      if (!e.node.isTextual()) {
+        throw e.error("must be a string, not " + kind(e.node));
+      }
+      out.add(e.node.textValue());
+    }
+    return out;
+  }
+
   /** The elements of a list field (empty when absent). */
   List<DocNode> list(String name) {
     DocNode c = get(name);

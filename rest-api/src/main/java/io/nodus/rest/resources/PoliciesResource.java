@@ -9,6 +9,7 @@ import io.nodus.state.proto.Accepted;
 import io.nodus.state.proto.ClusterState;
 import io.nodus.state.proto.Command;
 import io.nodus.state.proto.DeletePolicy;
+import io.nodus.state.proto.Event;
 import io.nodus.state.proto.Policy;
 import io.nodus.state.proto.Rejection;
 import io.nodus.state.proto.UpsertPolicy;
@@ -27,11 +28,14 @@ import jakarta.ws.rs.core.MediaType;
 import jakarta.ws.rs.core.Response;
 import java.util.List;
 import java.util.Locale;
+import java.util.Optional;
 
 /**
- * {@code /v1/policies}: apply (POST a CiliumNetworkPolicy or CiliumClusterwideNetworkPolicy as
- * YAML or JSON), list, show and delete. Namespaced policies live at {@code /{namespace}/{name}},
- * cluster-wide ones at {@code /{name}}.
+ * {@code /v1/policies}: apply (POST one CiliumNetworkPolicy, CiliumClusterwideNetworkPolicy or
+ * Kubernetes NetworkPolicy as YAML or JSON), list, show and delete. Namespaced policies live at
+ * {@code /{namespace}/{name}}, cluster-wide ones at {@code /{name}}. Showing a policy gives back
+ * its original document (as JSON with the document inside, or the document itself when YAML is
+ * asked for).
  */
 @Path("/v1/policies")
 @Produces(MediaType.APPLICATION_JSON)
@@ -51,10 +55,13 @@ public final class PoliciesResource {
         ? PolicyDocuments.JSON : PolicyDocuments.YAML;
     Policy policy = PolicyDocuments.parse(body == null ? "" : body, format);
     Accepted accepted = commands.submit(Command.newBuilder().setUpsertPolicy(UpsertPolicy.newBuilder().setPolicy(policy)).build());
+    // The upsert event may follow CIDR identity allocations and precede releases.
+    Optional<Event> upserted = accepted.getEventsList().stream().filter(Event::hasPolicyUpserted).findFirst();
     // An unchanged policy produces no event: answer 200 with the stored revision instead of 201.
-    Response.Status status = accepted.getEventsCount() > 0 ? Response.Status.CREATED : Response.Status.OK;
-    Policy stored = accepted.getEventsCount() > 0 ? accepted.getEvents(0).getPolicyUpserted().getPolicy()
-        .toBuilder().setRevision(accepted.getEvents(0).getRevision()).build() : find(read(false), policy.getNamespace(), policy.getName());
+    Response.Status status = upserted.isPresent() ? Response.Status.CREATED : Response.Status.OK;
+    Policy stored = upserted.isPresent()
+        ? upserted.get().getPolicyUpserted().getPolicy().toBuilder().setRevision(upserted.get().getRevision()).build()
+        : find(read(false), policy.getNamespace(), policy.getName());
     return Responses.status(status, PolicyView.full(stored), accepted.getRevision());
   }
 

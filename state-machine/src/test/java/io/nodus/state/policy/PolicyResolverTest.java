@@ -5,7 +5,7 @@ import static io.nodus.state.Fixtures.createEndpoint;
 import static io.nodus.state.Fixtures.ports;
 import static io.nodus.state.Fixtures.registerNode;
 import static io.nodus.state.Fixtures.selector;
-import static io.nodus.state.Fixtures.upsertPolicy;
+import static io.nodus.state.policy.PolicyFixtures.upsert;
 import static org.assertj.core.api.Assertions.assertThat;
 
 import io.nodus.state.Fixtures.Driver;
@@ -48,7 +48,7 @@ class PolicyResolverTest {
 
   @Test
   void anL3L4RuleAllowsTheSelectedPeerOnThePortAndTheHost() {
-    d.apply(upsertPolicy(allowIngress("p", "app=server", "app=client", 80)));
+    d.apply(upsert(allowIngress("p", "app=server", "app=client", 80)));
     EndpointPolicy p = PolicyResolver.resolve(d.image(), labelsOf("server"));
     assertThat(p.ingressEnforced()).isTrue();
     assertThat(p.egressEnforced()).isFalse();
@@ -63,7 +63,7 @@ class PolicyResolverTest {
     Policy deny = Policy.newBuilder().setName("deny").setNamespace("default")
         .addRules(PolicyRule.newBuilder().setEndpointSelector(selector("app=server")).addIngress(PeerRule.getDefaultInstance()))
         .build();
-    d.apply(upsertPolicy(deny));
+    d.apply(upsert(deny));
     EndpointPolicy p = PolicyResolver.resolve(d.image(), labelsOf("server"));
     assertThat(p.ingressEnforced()).isTrue();
     assertThat(p.entries()).containsExactly(new PolicyEntry(HOST, 0, 0, Direction.INGRESS, false));
@@ -75,7 +75,7 @@ class PolicyResolverTest {
         .addRules(PolicyRule.newBuilder().setEndpointSelector(selector("app=client"))
             .addEgress(PeerRule.newBuilder().addToPorts(ports(Protocol.PROTOCOL_ANY, 53))))
         .build();
-    d.apply(upsertPolicy(l4));
+    d.apply(upsert(l4));
     EndpointPolicy p = PolicyResolver.resolve(d.image(), labelsOf("client"));
     assertThat(p.egressEnforced()).isTrue();
     assertThat(p.ingressEnforced()).isFalse();
@@ -90,7 +90,7 @@ class PolicyResolverTest {
     d.apply(io.nodus.state.proto.Command.newBuilder().setCreateEndpoint(io.nodus.state.proto.CreateEndpoint.newBuilder()
         .setName("other").setNode("n1").setNamespace("prod")
         .setLabels(LabelSet.newBuilder().addLabels(io.nodus.state.model.Labels.label("k8s", "app", "client")))).build());
-    d.apply(upsertPolicy(allowIngress("p", "app=server", "app=client", 80)));
+    d.apply(upsert(allowIngress("p", "app=server", "app=client", 80)));
     EndpointPolicy p = PolicyResolver.resolve(d.image(), labelsOf("server"));
     assertThat(p.entries()).extracting(PolicyEntry::identity).doesNotContain(identityOf("other"));
     assertThat(p.entries()).extracting(PolicyEntry::identity).contains(identityOf("client"));
@@ -104,7 +104,7 @@ class PolicyResolverTest {
         .addRules(PolicyRule.newBuilder().setEndpointSelector(selector("app=server"))
             .addIngress(PeerRule.newBuilder().addEndpoints(anyApp)))
         .build();
-    d.apply(upsertPolicy(p));
+    d.apply(upsert(p));
     assertThat(PolicyResolver.resolve(d.image(), labelsOf("server")).entries())
         .contains(new PolicyEntry(identityOf("client"), 0, 0, Direction.INGRESS, false));
   }
@@ -116,7 +116,7 @@ class PolicyResolverTest {
             .addIngress(PeerRule.newBuilder().addToPorts(io.nodus.state.proto.PortRule.newBuilder()
                 .addPorts(io.nodus.state.proto.PortProtocol.newBuilder().setPort(8000).setEndPort(8002).setProtocol(Protocol.TCP)))))
         .build();
-    d.apply(upsertPolicy(p));
+    d.apply(upsert(p));
     assertThat(PolicyResolver.resolve(d.image(), labelsOf("server")).entries())
         .contains(new PolicyEntry(0, 8000, 8002, 6, Direction.INGRESS, false));
   }

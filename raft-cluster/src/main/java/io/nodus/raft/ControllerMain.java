@@ -10,7 +10,9 @@ import java.util.concurrent.CountDownLatch;
 
 /**
  * The smallest controller process: {@code --id ID --peers ID=HOST:PORT,... --data-dir DIR
- * [--grpc HOST:PORT] [--snapshot-interval N] [--cluster NAME]}. Prints one line
+ * [--grpc HOST:PORT] [--snapshot-interval N] [--log-segment-bytes N] [--event-retention N]
+ * [--cluster NAME] [--join]}. With {@code --join} it starts outside the group and waits to be
+ * added; {@code --peers} then names the running members and this one. Prints one line
  * {@code controller ready id=... grpc=...} on stdout once it serves, and stops cleanly on SIGTERM
  * (the JVM runs the shutdown hook). The {@code nodus controller} command wraps
  * {@link ControllerServer} the same way.
@@ -25,7 +27,7 @@ public final class ControllerMain {
     } catch (IllegalArgumentException e) {
       System.err.println("error: " + e.getMessage());
       System.err.println("usage: ControllerMain --id ID --peers ID=HOST:PORT,... --data-dir DIR [--grpc HOST:PORT]"
-          + " [--snapshot-interval N] [--cluster NAME]");
+          + " [--snapshot-interval N] [--log-segment-bytes N] [--event-retention N] [--cluster NAME] [--join]");
       System.exit(2);
       return;
     }
@@ -43,6 +45,10 @@ public final class ControllerMain {
   static ControllerConfig parse(String[] args) {
     Map<String, String> flags = new LinkedHashMap<>();
     for (int i = 0; i < args.length; i++) {
+      if (args[i].equals("--join")) {
+        flags.put("join", "true");
+        continue;
+      }
       if (!args[i].startsWith("--") || i + 1 >= args.length) {
         throw new IllegalArgumentException("expected --flag value pairs, got '" + args[i] + "'");
       }
@@ -64,9 +70,16 @@ public final class ControllerMain {
     if (flags.containsKey("snapshot-interval")) {
       b.snapshotInterval(Long.parseLong(flags.get("snapshot-interval")));
     }
+    if (flags.containsKey("log-segment-bytes")) {
+      b.logSegmentBytes(Long.parseLong(flags.get("log-segment-bytes")));
+    }
+    if (flags.containsKey("event-retention")) {
+      b.eventRetention(Long.parseLong(flags.get("event-retention")));
+    }
     if (flags.containsKey("cluster")) {
       b.clusterName(flags.get("cluster"));
     }
+    b.join(flags.containsKey("join"));
     return b.build();
   }
 

@@ -35,6 +35,19 @@ class ControllerMainTest {
   }
 
   @Test
+  void parsesAJoiningMemberAndItsLogSettings() {
+    ControllerConfig config = ControllerMain.parse(new String[] {
+        "--id", "c4", "--peers", "c1=127.0.0.1:9402,c4=127.0.0.1:9502", "--data-dir", "d", "--join",
+        "--log-segment-bytes", "8192", "--event-retention", "50"});
+
+    assertThat(config.join()).isTrue();
+    assertThat(config.logSegmentBytes()).isEqualTo(8192);
+    assertThat(config.eventRetention()).isEqualTo(50);
+    assertThat(ControllerMain.parse(new String[] {"--id", "c1", "--peers", "c1=127.0.0.1:9402", "--data-dir", "d"}).join())
+        .isFalse();
+  }
+
+  @Test
   void refusesPeersThatDoNotNameThisMember() {
     assertThatThrownBy(() -> ControllerMain.parse(new String[] {
         "--id", "c9", "--peers", "c1=127.0.0.1:9402", "--data-dir", "x"}))

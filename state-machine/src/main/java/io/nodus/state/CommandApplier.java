@@ -5,16 +5,27 @@ import io.nodus.state.decide.Decider;
 import io.nodus.state.decide.Decision;
 import io.nodus.state.evolve.Evolver;
 import io.nodus.state.image.ClusterImage;
+import io.nodus.state.image.RequestWindow;
+import io.nodus.state.model.RejectionCodes;
 import io.nodus.state.proto.Accepted;
+import io.nodus.state.proto.Command;
 import io.nodus.state.proto.CommandResult;
 import io.nodus.state.proto.Event;
 import io.nodus.state.proto.LoggedCommand;
+import io.nodus.state.proto.RecordedRequest;
+import io.nodus.state.proto.Rejection;
+import java.security.MessageDigest;
+import java.security.NoSuchAlgorithmException;
 import java.util.ArrayList;
+import java.util.Arrays;
 import java.util.List;
+import java.util.Optional;
 
 /**
- * Applies one logged command: decide, stamp each event with the next revision, the leader's time
- * and the request id, then evolve. The same image and entry give the same result on every replica.
+ * Applies one logged command: first the deduplication window (a request id it already answered
+ * gets that answer again and changes nothing), then decide, stamp each event with the next
+ * revision, the leader's time and the request id, evolve, and record the answer in the window.
+ * The same state and entry give the same result on every replica. Pure; not thread-bound.
  */
 public final class CommandApplier {
   private CommandApplier() {}
@@ -22,39 +33,153 @@ public final class CommandApplier {
   /**
    * The outcome of applying one command.
    *
-   * @param image the image after the command (the same instance when it was rejected or changed nothing)
+   * @param state the state after the command (its image is the same instance when nothing changed)
    * @param result what the caller is told
-   * @param events the events that were folded in, stamped
+   * @param events the events that were folded in, stamped (none for a duplicate)
+   * @param window what changed in the deduplication window, for incremental storage
+   * @param duplicate whether the request id had been answered before, so nothing was applied
    */
-  public record Applied(ClusterImage image, CommandResult result, List<Event> events) {
+  public record Applied(ReplicaState state, CommandResult result, List<Event> events, RequestWindow.Delta window,
+      boolean duplicate) {
     public Applied {
       events = List.copyOf(events);
     }
+
+    /** The image after the command. */
+    public ClusterImage image() {
+      return state.image();
+    }
   }
 
+  /**
+   * The outcome of one log entry, which carries one command or a batch of them.
+   *
+   * @param state the state after the last command
+   * @param commands the outcome of each command, in order
+   */
+  public record EntryApplied(ReplicaState state, List<Applied> commands) {
+    public EntryApplied {
+      commands = List.copyOf(commands);
+    }
+
+    /** Every event of the entry, in revision order. */
+    public List<Event> events() {
+      List<Event> out = new ArrayList<>();
+      commands.forEach(a -> out.addAll(a.events()));
+      return out;
+    }
+  }
+
+  /**
+   * Applies a log entry: its single command, or each command of its batch against the state the
+   * previous one left, all at the entry's leader time and log index, told apart by position.
+   */
+  public static EntryApplied applyEntry(ReplicaState state, LoggedCommand entry, long logIndex) {
+    List<Command> commands = entry.getCommandsCount() > 0 ? entry.getCommandsList() : List.of(entry.getCommand());
+    List<Applied> out = new ArrayList<>(commands.size());
+    ReplicaState current = state;
+    for (int position = 0; position < commands.size(); position++) {
+      Applied a = apply(current, LoggedCommand.newBuilder().setCommand(commands.get(position))
+          .setLeaderTimeMillis(entry.getLeaderTimeMillis()).build(), logIndex, position);
+      out.add(a);
+      current = a.state();
+    }
+    return new EntryApplied(current, out);
+  }
+
+  /**
+   * Applies a command to {@code image} with an empty deduplication window: for callers that fold
+   * commands into an image alone (tests of decide and evolve). The controller keeps the window
+   * and uses {@link #apply(ReplicaState, LoggedCommand, long)}.
+   */
   public static Applied apply(ClusterImage image, LoggedCommand logged, long logIndex) {
+    return apply(new ReplicaState(image, RequestWindow.EMPTY), logged, logIndex);
+  }
+
+  public static Applied apply(ReplicaState state, LoggedCommand logged, long logIndex) {
+    return apply(state, logged, logIndex, 0);
+  }
+
+  /**
+   * Applies the command at {@code position} of the log entry at {@code logIndex} (an entry may
+   * carry a batch of commands; each is applied against the state the previous one left).
+   */
+  public static Applied apply(ReplicaState state, LoggedCommand logged, long logIndex, int position) {
     ApplyContext ctx = new ApplyContext(logIndex, logged.getLeaderTimeMillis());
-    Decision decision = Decider.decide(image, logged.getCommand(), ctx);
-    return switch (decision) {
-      case Decision.Rejected r -> new Applied(image,
-          CommandResult.newBuilder().setRejection(r.rejection().toBuilder().setRevision(image.revision())).build(),
-          List.of());
+    Command command = logged.getCommand();
+    ClusterImage image = state.image();
+    RequestWindow.Limits limits = image.requestWindowLimits();
+    List<String> evicted = new ArrayList<>();
+    // Expire first, so that "inside the window" means the same thing for lookups and records.
+    RequestWindow window = state.requests().evict(ctx.leaderTimeMillis(), limits, evicted);
+    String requestId = command.getRequestId();
+    byte[] digest = requestId.isEmpty() ? null : digest(command);
+    if (digest != null) {
+      Optional<RecordedRequest> seen = window.get(requestId);
+      if (seen.isPresent()) {
+        ReplicaState same = new ReplicaState(image, window);
+        RequestWindow.Delta delta = new RequestWindow.Delta(null, evicted);
+        if (Arrays.equals(seen.get().getCommandDigest().toByteArray(), digest)) {
+          return new Applied(same, seen.get().getResult(), List.of(), delta, true);
+        }
+        // A different command under a used id: refuse it, and keep the original answer for retries.
+        return new Applied(same, rejected(Rejection.newBuilder().setCode(RejectionCodes.ALREADY_EXISTS).setField("requestId")
+            .setMessage("request id " + requestId + " was already used for a different command").build(), image),
+            List.of(), delta, false);
+      }
+    }
+    Decision decision = Decider.decide(image, command, ctx);
+    ClusterImage next = image;
+    List<Event> stamped = new ArrayList<>();
+    CommandResult result;
+    switch (decision) {
+      case Decision.Rejected r -> result = rejected(r.rejection(), image);
       case Decision.Accepted a -> {
-        List<Event> stamped = new ArrayList<>(a.events().size());
-        ClusterImage next = image;
         for (Event body : a.events()) {
           Event e = body.toBuilder()
               .setRevision(next.revision() + 1)
               .setTimeMillis(ctx.leaderTimeMillis())
-              .setRequestId(logged.getCommand().getRequestId())
+              .setRequestId(requestId)
               .build();
           next = Evolver.evolve(next, e);
           stamped.add(e);
         }
-        yield new Applied(next,
-            CommandResult.newBuilder().setAccepted(Accepted.newBuilder().addAllEvents(stamped).setRevision(next.revision())).build(),
-            stamped);
+        result = CommandResult.newBuilder()
+            .setAccepted(Accepted.newBuilder().addAllEvents(stamped).setRevision(next.revision())).build();
       }
-    };
+    }
+    RecordedRequest recorded = null;
+    if (digest != null) {
+      recorded = RecordedRequest.newBuilder()
+          .setRequestId(requestId)
+          .setCommandDigest(com.google.protobuf.ByteString.copyFrom(digest))
+          .setResult(result)
+          .setLeaderTimeMillis(ctx.leaderTimeMillis())
+          .setLogIndex(logIndex)
+          .setPosition(position)
+          .build();
+      // The new configuration (if this command changed it) bounds the window from now on.
+      window = window.with(recorded).evict(ctx.leaderTimeMillis(), next.requestWindowLimits(), evicted);
+      if (window.get(requestId).isEmpty()) {
+        // Larger than the whole window: never stored, so neither written nor deleted. (An expired
+        // record of the same id evicted before the lookup is still deleted.)
+        evicted.remove(evicted.lastIndexOf(requestId));
+        recorded = null;
+      }
+    }
+    return new Applied(new ReplicaState(next, window), result, stamped, new RequestWindow.Delta(recorded, evicted), false);
+  }
+
+  private static CommandResult rejected(Rejection rejection, ClusterImage image) {
+    return CommandResult.newBuilder().setRejection(rejection.toBuilder().setRevision(image.revision())).build();
+  }
+
+  /** SHA-256 of the command without its request id: what a retry must repeat. */
+  static byte[] digest(Command command) {
+    try {
+      return MessageDigest.getInstance("SHA-256").digest(command.toBuilder().clearRequestId().build().toByteArray());
+    } catch (NoSuchAlgorithmException e) {
+      throw new IllegalStateException("SHA-256 is missing from this JVM", e);
+    }
   }
 }

@@ -33,6 +33,10 @@ public final class ControllerCommand implements Callable<Integer> {
   @Option(names = "--snapshot-interval", description = "Entries between snapshots (default: ${DEFAULT-VALUE}).", defaultValue = "10000")
   long snapshotInterval;
 
+  @Option(names = "--join", description = "Join a running cluster: start outside it and wait for `nodus cluster add-member`; "
+      + "--peers names the running members and this one.")
+  boolean join;
+
   @Override
   public Integer call() throws Exception {
     ControllerConfig config = ControllerConfig.builder()
@@ -41,6 +45,7 @@ public final class ControllerCommand implements Callable<Integer> {
         .dataDir(dataDir)
         .grpcBind(HostPort.parse(grpc))
         .snapshotInterval(snapshotInterval)
+        .join(join)
         .build();
     Lifecycle lifecycle = new Lifecycle();
     ControllerRuntime runtime = lifecycle.manage(ControllerRuntime.start(config,

@@ -33,7 +33,7 @@ public final class InfoCommands {
     }
   }
 
-  @Command(name = "node", description = "Nodes.", subcommands = NodeList.class)
+  @Command(name = "node", description = "Nodes.", subcommands = {NodeList.class, MembershipCommands.NodeDelete.class})
   public static final class Node {}
 
   @Command(name = "list", description = "List nodes and their pod CIDRs.")
@@ -56,7 +56,8 @@ public final class InfoCommands {
     }
   }
 
-  @Command(name = "cluster", description = "The controller cluster.", subcommands = ClusterStatus.class)
+  @Command(name = "cluster", description = "The controller cluster.",
+      subcommands = {ClusterStatus.class, MembershipCommands.AddMember.class, MembershipCommands.RemoveMember.class})
   public static final class Cluster {}
 
   @Command(name = "status", description = "Members, leader, revision and state hash.")
@@ -70,13 +71,8 @@ public final class InfoCommands {
         ClientOptions.printJson(System.out, c);
         return 0;
       }
-      System.out.printf("leader: %s   revision: %d   state hash: %s%n", c.path("leader").asText("(none)"),
-          c.path("revision").asLong(), c.path("stateHash").asText());
-      Table t = new Table("MEMBER", "ADDRESS", "ROLE");
-      for (JsonNode m : c.path("members")) {
-        t.row(m.path("id").asText(), m.path("address").asText(), m.path("role").asText());
-      }
-      t.print(System.out);
+      System.out.printf("state hash: %s%n", c.path("stateHash").asText());
+      MembershipCommands.printMembers(client, c, System.out);
       return 0;
     }
   }

@@ -4,6 +4,8 @@ import io.nodus.raft.client.ControlPlaneClient;
 import io.nodus.raft.client.ControlPlaneException;
 import io.nodus.raft.proto.ClusterStatus;
 import io.nodus.raft.proto.Member;
+import io.nodus.raft.proto.MembershipResponse;
+import io.nodus.rest.core.RejectedException;
 import io.nodus.rest.api.ClusterView;
 import io.nodus.rest.core.ControlPlane;
 import io.nodus.rest.errors.ControlPlaneUnavailableException;
@@ -38,6 +40,26 @@ public final class RaftControlPlane implements ControlPlane {
         s.getLeaderId(), s.getRevision(), s.getStateHash(), s.getMemberId());
   }
 
+  @Override
+  public ClusterView addMember(String id, String raftAddress, String grpcAddress) {
+    return view(call(() -> client.addMember(id, raftAddress, grpcAddress)));
+  }
+
+  @Override
+  public ClusterView removeMember(String id) {
+    return view(call(() -> client.removeMember(id)));
+  }
+
+  /** The group after a membership change, or the rejection as the REST layer reports it. */
+  private static ClusterView view(MembershipResponse r) {
+    if (r.hasRejection()) {
+      throw new RejectedException(r.getRejection());
+    }
+    ClusterStatus s = r.getStatus();
+    return new ClusterView(s.getMembersList().stream().map(RaftControlPlane::member).toList(),
+        s.getLeaderId(), s.getRevision(), s.getStateHash(), s.getMemberId());
+  }
+
   private static ClusterView.Member member(Member m) {
     String role = switch (m.getRole()) {
       case LEADER -> "leader";
@@ -46,7 +68,7 @@ public final class RaftControlPlane implements ControlPlane {
       case LISTENER -> "listener";
       default -> "unknown";
     };
-    return new ClusterView.Member(m.getId(), m.getRaftAddress(), role);
+    return new ClusterView.Member(m.getId(), m.getRaftAddress(), role, m.getGrpcAddress());
   }
 
   private static <T> T call(Supplier<T> c) {

@@ -1,9 +1,12 @@
 package io.nodus.raft.client;
 
 import io.nodus.raft.proto.ClusterStatus;
+import io.nodus.raft.proto.MembershipResponse;
 import io.nodus.state.proto.ClusterState;
 import io.nodus.state.proto.Command;
 import io.nodus.state.proto.CommandResult;
+import io.nodus.state.proto.ResourceKind;
+import java.util.Set;
 
 /**
  * The control plane as every other module sees it. Implementations are thread-safe; calls block
@@ -35,6 +38,25 @@ public interface ControlPlaneClient extends AutoCloseable {
    * or a duplicate.
    */
   WatchSubscription watch(long fromRevision, WatchListener listener);
+
+  /**
+   * Like {@link #watch(long, WatchListener)}, but only events of {@code kinds} (an event belongs to
+   * every kind it changes) and snapshots holding only those kinds; empty kinds mean everything.
+   * Revisions then skip what was filtered out; the listener also hears progress
+   * ({@link WatchListener#onProgress}), and a resume continues after the last revision covered,
+   * still without a gap or a duplicate among the kinds asked for.
+   */
+  WatchSubscription watch(long fromRevision, Set<ResourceKind> kinds, WatchListener listener);
+
+  /**
+   * Adds a controller to the Raft group (it must run with {@code --join}) and records its
+   * addresses; returns once it caught up and counts as a voter, with the group's new status, or a
+   * rejection naming the bad field.
+   */
+  MembershipResponse addMember(String id, String raftAddress, String grpcAddress);
+
+  /** Removes a controller from the Raft group; it stops voting once the new configuration commits. */
+  MembershipResponse removeMember(String id);
 
   @Override
   void close();

@@ -5,7 +5,10 @@ import io.grpc.Status;
 import io.grpc.StatusRuntimeException;
 import io.grpc.inprocess.InProcessChannelBuilder;
 import io.grpc.netty.shaded.io.grpc.netty.NettyChannelBuilder;
+import io.nodus.raft.proto.AddMemberRequest;
 import io.nodus.raft.proto.ClusterStatus;
+import io.nodus.raft.proto.MembershipResponse;
+import io.nodus.raft.proto.RemoveMemberRequest;
 import io.nodus.raft.proto.ControllerGrpc;
 import io.nodus.raft.proto.ReadRequest;
 import io.nodus.raft.proto.StatusRequest;
@@ -13,6 +16,8 @@ import io.nodus.raft.proto.SubmitRequest;
 import io.nodus.state.proto.ClusterState;
 import io.nodus.state.proto.Command;
 import io.nodus.state.proto.CommandResult;
+import io.nodus.state.proto.ResourceKind;
+import java.util.Set;
 import java.time.Duration;
 import java.util.ArrayList;
 import java.util.List;
@@ -32,6 +37,9 @@ import java.util.function.Function;
  * <p>Thread-safe. Watch callbacks run on gRPC threads, one call at a time per watch.
  */
 public final class GrpcControlPlaneClient implements ControlPlaneClient {
+  /** Deadline of one membership change attempt: the new member may need a snapshot first. */
+  private static final long MEMBERSHIP_TIMEOUT_MILLIS = 90_000;
+
   private final List<ManagedChannel> channels;
   private final List<ControllerGrpc.ControllerBlockingStub> blocking;
   private final List<ControllerGrpc.ControllerStub> async;
@@ -81,12 +89,38 @@ public final class GrpcControlPlaneClient implements ControlPlaneClient {
 
   @Override
   public WatchSubscription watch(long fromRevision, WatchListener listener) {
+    return watch(fromRevision, Set.of(), listener);
+  }
+
+  @Override
+  public WatchSubscription watch(long fromRevision, Set<ResourceKind> kinds, WatchListener listener) {
     if (fromRevision < 0) {
       throw new IllegalArgumentException("fromRevision must be >= 0, got " + fromRevision);
     }
-    ResumingWatch w = new ResumingWatch(this, fromRevision, listener);
+    for (ResourceKind k : kinds) {
+      if (k == ResourceKind.RESOURCE_KIND_UNSPECIFIED || k == ResourceKind.UNRECOGNIZED) {
+        throw new IllegalArgumentException(k + " is not a resource kind");
+      }
+    }
+    ResumingWatch w = new ResumingWatch(this, fromRevision, kinds, listener);
     w.start();
     return w;
+  }
+
+  @Override
+  public MembershipResponse addMember(String id, String raftAddress, String grpcAddress) {
+    AddMemberRequest request = AddMemberRequest.newBuilder()
+        .setId(id).setRaftAddress(raftAddress).setGrpcAddress(grpcAddress).build();
+    // A change waits for the new member to catch up: give it more than an ordinary call.
+    return call(stub -> stub.withDeadlineAfter(Math.max(callTimeout.toMillis(), MEMBERSHIP_TIMEOUT_MILLIS), TimeUnit.MILLISECONDS)
+        .addMember(request));
+  }
+
+  @Override
+  public MembershipResponse removeMember(String id) {
+    RemoveMemberRequest request = RemoveMemberRequest.newBuilder().setId(id).build();
+    return call(stub -> stub.withDeadlineAfter(Math.max(callTimeout.toMillis(), MEMBERSHIP_TIMEOUT_MILLIS), TimeUnit.MILLISECONDS)
+        .removeMember(request));
   }
 
   @Override
@@ -130,6 +164,11 @@ public final class GrpcControlPlaneClient implements ControlPlaneClient {
         preferred.set(i);
         return result;
       } catch (StatusRuntimeException e) {
+        if (e.getStatus().getCode() == Status.Code.DEADLINE_EXCEEDED) {
+          // That controller may be frozen or partitioned away: the caller's retry (same request
+          // id, so applied at most once) starts at the next one.
+          preferred.compareAndSet(i, (i + 1) % blocking.size());
+        }
         if (e.getStatus().getCode() != Status.Code.UNAVAILABLE) {
           throw translate(e);
         }

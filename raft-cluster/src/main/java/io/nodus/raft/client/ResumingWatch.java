@@ -6,6 +6,8 @@ import io.grpc.stub.ClientResponseObserver;
 import io.nodus.raft.proto.WatchRequest;
 import io.nodus.raft.proto.WatchResponse;
 import io.nodus.state.proto.Event;
+import io.nodus.state.proto.ResourceKind;
+import java.util.Set;
 import java.util.concurrent.RejectedExecutionException;
 import java.util.concurrent.TimeUnit;
 import org.slf4j.Logger;
@@ -13,9 +15,15 @@ import org.slf4j.LoggerFactory;
 
 /**
  * A watch that survives disconnects: after a stream fails it reconnects (to the next controller,
- * after a growing pause) asking for the revision after the last one it delivered, and drops
+ * after a growing pause) asking for the revision after the last one it covered, and drops
  * anything at or below it. So the listener sees each revision once, in order, across any number
  * of reconnects.
+ *
+ * <p>Resume rule: the cursor is the last revision covered + 1, where a snapshot covers its
+ * revision, an event its own, and a progress item (filtered watches only) every revision up to
+ * the one it names. An unfiltered stream must deliver exactly the cursor's revision next; a
+ * filtered one any revision at or after it, because the revisions in between belong to other
+ * kinds and the controller skipped them in order.
  *
  * <p>Threading: gRPC delivers one stream's callbacks sequentially and a new stream starts only
  * after the previous one ended, so the listener is never called concurrently; the monitor guards
@@ -27,6 +35,7 @@ final class ResumingWatch implements WatchSubscription {
 
   private final GrpcControlPlaneClient client;
   private final WatchListener listener;
+  private final Set<ResourceKind> kinds;
   /** The next revision the listener needs; 0 while it still needs a snapshot. Guarded by this. */
   private long next;
   private long lastRevision = -1;
@@ -35,9 +44,10 @@ final class ResumingWatch implements WatchSubscription {
   private int failures;
   private ClientCallStreamObserver<WatchRequest> call;
 
-  ResumingWatch(GrpcControlPlaneClient client, long fromRevision, WatchListener listener) {
+  ResumingWatch(GrpcControlPlaneClient client, long fromRevision, Set<ResourceKind> kinds, WatchListener listener) {
     this.client = client;
     this.listener = listener;
+    this.kinds = Set.copyOf(kinds);
     this.next = fromRevision;
     this.controller = client.preferred();
   }
@@ -72,7 +82,7 @@ final class ResumingWatch implements WatchSubscription {
     if (closed) {
       return;
     }
-    WatchRequest request = WatchRequest.newBuilder().setFromRevision(next).build();
+    WatchRequest request = WatchRequest.newBuilder().setFromRevision(next).addAllKinds(kinds).build();
     client.asyncStub(controller).watch(request, new ClientResponseObserver<WatchRequest, WatchResponse>() {
       @Override
       public void beforeStart(ClientCallStreamObserver<WatchRequest> stream) {
@@ -114,13 +124,20 @@ final class ResumingWatch implements WatchSubscription {
           if (next != 0 && revision < next) {
             return; // Already delivered before a reconnect.
           }
-          if (revision != next) {
+          if (revision != next && (kinds.isEmpty() || next == 0)) {
             // A gap would corrupt the subscriber's state: drop this stream and resume from `next`.
             log.warn("watch stream skipped revisions expected={} got={}; resuming", next, revision);
             call.cancel("gap in watch stream", null);
             return;
           }
           listener.onEvent(e);
+        }
+        case PROGRESS -> {
+          revision = item.getProgress();
+          if (next == 0 || revision < next) {
+            return; // Nothing new is covered.
+          }
+          listener.onProgress(revision);
         }
         default -> throw new IllegalStateException("watch response without an item from " + stream);
       }

@@ -5,7 +5,8 @@ import io.nodus.state.proto.Event;
 
 /**
  * Receives one watch. Calls are sequential (never concurrent) and arrive in revision order: an
- * optional snapshot, then events whose revisions increase by exactly one. A snapshot may also
+ * optional snapshot, then events whose revisions increase by exactly one (a kind-filtered watch:
+ * increase, skipping the revisions of other kinds, with progress calls in between). A snapshot may also
  * arrive later, when the watch had to resume behind the controllers' retained history; it then
  * replaces everything received before it. Callbacks should return quickly: a slow listener slows
  * its own stream (flow control), nothing else.
@@ -16,6 +17,12 @@ public interface WatchListener {
 
   /** The next event. */
   void onEvent(Event event);
+
+  /**
+   * A kind-filtered watch covered every revision up to {@code revision}: the events of the asked
+   * kinds were delivered, the others skipped. Unfiltered watches never call it.
+   */
+  default void onProgress(long revision) {}
 
   /** The watch ended for good (e.g. from_revision out of range); no more calls follow. */
   default void onError(ControlPlaneException error) {}

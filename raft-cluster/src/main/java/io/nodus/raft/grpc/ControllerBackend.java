@@ -1,6 +1,9 @@
 package io.nodus.raft.grpc;
 
+import io.nodus.raft.proto.AddMemberRequest;
 import io.nodus.raft.proto.ClusterStatus;
+import io.nodus.raft.proto.MembershipResponse;
+import io.nodus.raft.proto.RemoveMemberRequest;
 import io.nodus.state.image.ClusterImage;
 import io.nodus.state.proto.Command;
 import io.nodus.state.proto.CommandResult;
@@ -25,4 +28,13 @@ public interface ControllerBackend {
 
   /** How this controller sees the Raft group. */
   ClusterStatus status();
+
+  /**
+   * Adds a controller to the Raft group and records its addresses; returns once the new
+   * configuration committed (the new member caught up), or a rejection for bad input.
+   */
+  MembershipResponse addMember(AddMemberRequest request);
+
+  /** Removes a controller from the Raft group and forgets its addresses; a rejection for bad input. */
+  MembershipResponse removeMember(RemoveMemberRequest request);
 }

@@ -3,7 +3,10 @@ package io.nodus.raft.grpc;
 import io.grpc.Status;
 import io.grpc.stub.ServerCallStreamObserver;
 import io.grpc.stub.StreamObserver;
+import io.nodus.raft.proto.AddMemberRequest;
 import io.nodus.raft.proto.ClusterStatus;
+import io.nodus.raft.proto.MembershipResponse;
+import io.nodus.raft.proto.RemoveMemberRequest;
 import io.nodus.raft.proto.ControllerGrpc;
 import io.nodus.raft.proto.ReadRequest;
 import io.nodus.raft.proto.ReadResponse;
@@ -15,14 +18,16 @@ import io.nodus.raft.proto.WatchResponse;
 import io.nodus.raft.watch.WatchService;
 import io.nodus.state.codec.ImageCodec;
 import io.nodus.state.proto.Command;
+import io.nodus.state.proto.ResourceKind;
+import java.util.EnumSet;
 import java.util.UUID;
 import java.util.function.Supplier;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
 /**
- * The {@code nodus.v1.Controller} service of one controller. Unary calls block a gRPC executor
- * thread while Raft answers; watches are handed to the {@link WatchService}, which owns their
+ * The {@code nodus.v1.Controller} service of one controller. Unary calls (membership changes
+ * included) block a gRPC executor thread while Raft answers; watches are handed to the {@link WatchService}, which owns their
  * threads. A rejected command is a normal {@link SubmitResponse}; only failures of the control
  * plane itself become gRPC errors (UNAVAILABLE when another attempt may succeed).
  */
@@ -68,7 +73,29 @@ public final class ControllerService extends ControllerGrpc.ControllerImplBase {
 
   @Override
   public void watch(WatchRequest request, StreamObserver<WatchResponse> response) {
-    watches.open(request.getFromRevision(), new GrpcWatchStream((ServerCallStreamObserver<WatchResponse>) response));
+    for (ResourceKind k : request.getKindsList()) {
+      if (k == ResourceKind.RESOURCE_KIND_UNSPECIFIED || k == ResourceKind.UNRECOGNIZED) {
+        response.onError(Status.INVALID_ARGUMENT.withDescription("kinds: " + k + " is not a resource kind").asRuntimeException());
+        return;
+      }
+    }
+    watches.open(request.getFromRevision(), EnumSet.copyOf(kindsOrAll(request)),
+        new GrpcWatchStream((ServerCallStreamObserver<WatchResponse>) response));
+  }
+
+  private static java.util.Collection<ResourceKind> kindsOrAll(WatchRequest request) {
+    // EnumSet.copyOf needs a non-empty collection; an empty one means "every kind" downstream.
+    return request.getKindsList().isEmpty() ? EnumSet.noneOf(ResourceKind.class) : request.getKindsList();
+  }
+
+  @Override
+  public void addMember(AddMemberRequest request, StreamObserver<MembershipResponse> response) {
+    unary(response, () -> backend.addMember(request));
+  }
+
+  @Override
+  public void removeMember(RemoveMemberRequest request, StreamObserver<MembershipResponse> response) {
+    unary(response, () -> backend.removeMember(request));
   }
 
   @Override

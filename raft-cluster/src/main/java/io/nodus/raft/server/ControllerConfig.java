@@ -23,6 +23,9 @@ import java.util.Objects;
  * @param snapshotOnShutdown whether a clean shutdown takes a snapshot (a crash never does)
  * @param logSegmentBytes size of a Raft log segment; the log is purged behind snapshots by whole segments
  * @param clock the leader's clock that stamps commands entering the log
+ * @param join whether this member joins a running group: it starts outside any configuration
+ *     and waits for the group to add it ({@code nodus cluster add-member}); {@code peers} then
+ *     lists the running members the controller's client talks to, and this member
  */
 public record ControllerConfig(
     String memberId,
@@ -37,7 +40,8 @@ public record ControllerConfig(
     int snapshotsRetained,
     boolean snapshotOnShutdown,
     long logSegmentBytes,
-    Clock clock) {
+    Clock clock,
+    boolean join) {
 
   public static final String DEFAULT_CLUSTER_NAME = "nodus";
   public static final long DEFAULT_SNAPSHOT_INTERVAL = 10_000;
@@ -87,6 +91,7 @@ public record ControllerConfig(
     b.snapshotOnShutdown = snapshotOnShutdown;
     b.logSegmentBytes = logSegmentBytes;
     b.clock = clock;
+    b.join = join;
     return b;
   }
 
@@ -105,6 +110,7 @@ public record ControllerConfig(
     private boolean snapshotOnShutdown = true;
     private long logSegmentBytes = 8L << 20;
     private Clock clock = Clock.systemUTC();
+    private boolean join;
 
     private Builder() {}
 
@@ -182,13 +188,18 @@ public record ControllerConfig(
       return this;
     }
 
+    public Builder join(boolean v) {
+      join = v;
+      return this;
+    }
+
     public ControllerConfig build() {
       Map<String, HostPort> p = peers;
       if (p == null) {
         p = Map.of(memberId, new HostPort("127.0.0.1", DEFAULT_RAFT_PORT));
       }
       return new ControllerConfig(memberId, p, dataDir, raftBind, grpcBind, peerGrpcAddresses, clusterName,
-          snapshotInterval, eventRetention, snapshotsRetained, snapshotOnShutdown, logSegmentBytes, clock);
+          snapshotInterval, eventRetention, snapshotsRetained, snapshotOnShutdown, logSegmentBytes, clock, join);
     }
   }
 }

@@ -40,6 +40,7 @@ public final class ControllerServer implements AutoCloseable {
   private final NodusStateMachine stateMachine;
   private final RaftServer raftServer;
   private final RaftClient raftClient;
+  private final RaftClient adminClient;
   private final RaftBackend backend;
   private final WatchService watches;
   private final Server grpcServer;
@@ -48,12 +49,13 @@ public final class ControllerServer implements AutoCloseable {
   private final HostPort grpcAddress;
 
   private ControllerServer(ControllerConfig config, NodusStateMachine stateMachine, RaftServer raftServer,
-      RaftClient raftClient, RaftBackend backend, WatchService watches, Server grpcServer, Server inProcessServer,
-      String inProcessName) {
+      RaftClient raftClient, RaftClient adminClient, RaftBackend backend, WatchService watches, Server grpcServer,
+      Server inProcessServer, String inProcessName) {
     this.config = config;
     this.stateMachine = stateMachine;
     this.raftServer = raftServer;
     this.raftClient = raftClient;
+    this.adminClient = adminClient;
     this.backend = backend;
     this.watches = watches;
     this.grpcServer = grpcServer;
@@ -69,12 +71,13 @@ public final class ControllerServer implements AutoCloseable {
     RaftGroup group = RaftSettings.group(config);
     RaftServer raftServer = RaftServer.newBuilder()
         .setServerId(RaftPeerId.valueOf(config.memberId()))
-        .setGroup(group)
+        .setGroup(RaftSettings.serverGroup(config))
         .setStateMachine(stateMachine)
         .setProperties(RaftSettings.server(config))
         .setOption(RaftStorage.StartupOption.RECOVER)
         .build();
     RaftClient raftClient = null;
+    RaftClient adminClient = null;
     WatchService watches = null;
     Server grpcServer = null;
     try {
@@ -84,8 +87,13 @@ public final class ControllerServer implements AutoCloseable {
           .setRaftGroup(group)
           .setRetryPolicy(RaftSettings.clientRetry())
           .build();
+      adminClient = RaftClient.newBuilder()
+          .setProperties(RaftSettings.adminClient())
+          .setRaftGroup(group)
+          .setRetryPolicy(RaftSettings.adminRetry())
+          .build();
       AtomicReference<String> boundGrpc = new AtomicReference<>(config.grpcBind().toString());
-      RaftBackend backend = new RaftBackend(config, raftServer.getDivision(group.getGroupId()), raftClient,
+      RaftBackend backend = new RaftBackend(config, raftServer.getDivision(group.getGroupId()), raftClient, adminClient,
           stateMachine, boundGrpc::get);
       watches = new WatchService(stateMachine::image, stateMachine::events, backend::awaitLinearizable, WATCH_BATCH);
       stateMachine.addAppliedListener(watches::onApplied);
@@ -100,10 +108,10 @@ public final class ControllerServer implements AutoCloseable {
       boundGrpc.set(config.grpcBind().host() + ":" + grpcServer.getPort());
       String inProcessName = "nodus-controller-" + config.memberId() + "-" + UUID.randomUUID();
       Server inProcess = InProcessServerBuilder.forName(inProcessName).addService(service).build().start();
-      ControllerServer server = new ControllerServer(config, stateMachine, raftServer, raftClient, backend, watches,
-          grpcServer, inProcess, inProcessName);
-      log.info("controller started id={} raft={} grpc={} peers={}", config.memberId(), config.raftBind(),
-          server.grpcAddress(), config.peers().size());
+      ControllerServer server = new ControllerServer(config, stateMachine, raftServer, raftClient, adminClient, backend,
+          watches, grpcServer, inProcess, inProcessName);
+      log.info("controller started id={} raft={} grpc={} peers={} join={}", config.memberId(), config.raftBind(),
+          server.grpcAddress(), config.peers().size(), config.join());
       return server;
     } catch (IOException | RuntimeException e) {
       if (grpcServer != null) {
@@ -112,6 +120,7 @@ public final class ControllerServer implements AutoCloseable {
       if (watches != null) {
         watches.close();
       }
+      closeQuietly(adminClient);
       closeQuietly(raftClient);
       closeQuietly(raftServer);
       throw e;
@@ -166,7 +175,9 @@ public final class ControllerServer implements AutoCloseable {
     grpcServer.shutdown();
     inProcessServer.shutdown();
     watches.close();
-    // Unary calls still waiting on Raft end with UNAVAILABLE once the client closes.
+    backend.close();
+    // Unary calls still waiting on Raft end with UNAVAILABLE once the clients close.
+    closeQuietly(adminClient);
     closeQuietly(raftClient);
     awaitOrKill(grpcServer);
     awaitOrKill(inProcessServer);

@@ -6,9 +6,11 @@ import io.nodus.raft.storage.Directories;
 import io.nodus.raft.storage.LogPosition;
 import io.nodus.raft.storage.StateStore;
 import io.nodus.state.CommandApplier;
+import io.nodus.state.ReplicaState;
 import io.nodus.state.codec.ImageResources;
 import io.nodus.state.image.ClusterImage;
 import io.nodus.state.proto.Command;
+import io.nodus.state.proto.CommandResults;
 import io.nodus.state.proto.Event;
 import io.nodus.state.proto.LoggedCommand;
 import java.io.IOException;
@@ -42,6 +44,7 @@ import org.slf4j.LoggerFactory;
  * The Ratis state machine of a controller: folds each committed {@link LoggedCommand} into the
  * cluster image with {@link CommandApplier}, persists the entry in the replica's {@link
  * StateStore}, publishes the new image and answers the submitter with the {@code CommandResult}.
+ * A retried request id is answered from the replicated deduplication window and applied once.
  * Snapshots are RocksDB checkpoints kept by {@link CheckpointSnapshotStorage}.
  *
  * <p>Threading rule: Ratis calls {@link #applyTransaction}, {@link #notifyTermIndexUpdated},
@@ -58,11 +61,15 @@ public final class NodusStateMachine extends BaseStateMachine {
   private final long eventRetention;
   private final CheckpointSnapshotStorage snapshots = new CheckpointSnapshotStorage();
   private final List<Runnable> appliedListeners = new CopyOnWriteArrayList<>();
+  /** The newest events, for watchers at the head of the log. */
+  private final RecentEvents recent = new RecentEvents(1 << 14);
   private final AtomicLong appliedSinceStart = new AtomicLong();
   private final AtomicLong skippedSinceStart = new AtomicLong();
   private final AtomicLong snapshotsInstalled = new AtomicLong();
+  private final AtomicLong duplicatesSinceStart = new AtomicLong();
   private volatile StateStore store;
-  private volatile ClusterImage image = ClusterImage.EMPTY;
+  /** The image and the request window; replaced (never mutated) by the updater thread only. */
+  private volatile ReplicaState state = ReplicaState.EMPTY;
   /** Index of the last entry recorded in the store; written by the updater thread only. */
   private volatile long storedIndex = -1;
 
@@ -77,12 +84,27 @@ public final class NodusStateMachine extends BaseStateMachine {
 
   /** The latest applied image. */
   public ClusterImage image() {
-    return image;
+    return state.image();
   }
 
-  /** Stored events with {@code from <= revision <= to}, at most {@code max} (see {@link StateStore#events}). */
+  /** The latest applied image and request window together. */
+  public ReplicaState state() {
+    return state;
+  }
+
+  /** Retried requests answered from the deduplication window since start. */
+  public long duplicatesSinceStart() {
+    return duplicatesSinceStart.get();
+  }
+
+  /**
+   * Events with {@code from <= revision <= to}, at most {@code max} (see {@link StateStore#events}):
+   * from memory when they are recent, else from the store.
+   */
   public List<Event> events(long from, long to, int max) {
-    return store.events(from, to, max);
+    // Memory only serves what the store still retains, so trimming means the same either way.
+    List<Event> recent = from >= store.firstRetained() ? this.recent.get(from, to, max) : null;
+    return recent != null ? recent : store.events(from, to, max);
   }
 
   /** Runs {@code listener} on the apply thread after each new image is published; it must not block. */
@@ -162,11 +184,11 @@ public final class NodusStateMachine extends BaseStateMachine {
       loaded = opened.load();
     }
     store = opened;
-    image = loaded.image();
+    state = loaded.state();
     storedIndex = loaded.applied().index();
     setLastAppliedTermIndex(latest.map(c -> TermIndex.valueOf(c.position().term(), c.position().index()))
         .orElse(TermIndex.INITIAL_VALUE));
-    log.info("state machine loaded revision={} storedIndex={} snapshotIndex={}", image.revision(), storedIndex,
+    log.info("state machine loaded revision={} storedIndex={} snapshotIndex={}", state.image().revision(), storedIndex,
         latest.map(c -> c.position().index()).orElse(-1L));
   }
 
@@ -182,16 +204,17 @@ public final class NodusStateMachine extends BaseStateMachine {
 
   @Override
   public void reinitialize() throws IOException {
+    recent.clear();
     Optional<Checkpoint> latest = snapshots.refresh();
     if (latest.isPresent() && latest.get().position().index() > storedIndex) {
       Checkpoint c = latest.get();
       store.replaceWith(c.dir());
       StateStore.Loaded loaded = store.load();
-      image = loaded.image();
+      state = loaded.state();
       storedIndex = loaded.applied().index();
       setLastAppliedTermIndex(TermIndex.valueOf(c.position().term(), c.position().index()));
       snapshotsInstalled.incrementAndGet();
-      log.info("snapshot installed index={} revision={}", c.position().index(), image.revision());
+      log.info("snapshot installed index={} revision={}", c.position().index(), state.image().revision());
       appliedListeners.forEach(Runnable::run);
     }
     if (getLifeCycleState() == LifeCycle.State.PAUSED) {
@@ -204,15 +227,14 @@ public final class NodusStateMachine extends BaseStateMachine {
   public TransactionContext startTransaction(RaftClientRequest request) {
     TransactionContext.Builder trx = TransactionContext.newBuilder().setStateMachine(this).setClientRequest(request);
     try {
-      Command command = Command.parseFrom(request.getMessage().getContent().asReadOnlyByteBuffer());
-      // The leader's clock is read here, once, so that every replica applies the same time.
-      LoggedCommand logged = LoggedCommand.newBuilder()
-          .setCommand(command)
+      // Controllers send batches of commands (a LoggedCommand without time). The leader's clock
+      // is read here, once, so that every replica applies the same time.
+      LoggedCommand logged = LoggedCommand.parseFrom(request.getMessage().getContent().asReadOnlyByteBuffer()).toBuilder()
           .setLeaderTimeMillis(clock.millis())
           .build();
       return trx.setLogData(UnsafeByteOperations.unsafeWrap(logged.toByteArray())).build();
     } catch (InvalidProtocolBufferException e) {
-      return trx.build().setException(new IOException("request is not a nodus.v1.Command", e));
+      return trx.build().setException(new IOException("request is not a nodus.v1.LoggedCommand", e));
     }
   }
 
@@ -227,24 +249,40 @@ public final class NodusStateMachine extends BaseStateMachine {
       return CompletableFuture.completedFuture(Message.EMPTY);
     }
     LoggedCommand logged = parse(entry.getStateMachineLogEntry().getLogData(), index);
-    CommandApplier.Applied applied = CommandApplier.apply(image, logged, index);
+    ReplicaState before = state;
+    // An entry holds one command or a batch (group commit): each is applied in order against the
+    // state the previous one left, and all of them are stored in one write batch.
+    CommandApplier.EntryApplied applied = CommandApplier.applyEntry(before, logged, index);
+    ReplicaState current = applied.state();
+    CommandResults.Builder results = CommandResults.newBuilder();
+    List<Command> commands = logged.getCommandsCount() > 0 ? logged.getCommandsList() : List.of(logged.getCommand());
+    for (int i = 0; i < applied.commands().size(); i++) {
+      CommandApplier.Applied a = applied.commands().get(i);
+      results.addResults(a.result());
+      if (a.duplicate()) {
+        duplicatesSinceStart.incrementAndGet();
+        log.info("duplicate request answered from the window request_id={} index={} revision={}",
+            commands.get(i).getRequestId(), index, a.image().revision());
+      }
+    }
     LogPosition position = new LogPosition(entry.getTerm(), index);
     try {
-      store.commit(position, ImageResources.changes(image, applied.image(), applied.events()), applied.events());
+      store.commit(position, ImageResources.changes(before, applied), applied.events());
     } catch (RuntimeException e) {
       // Thrown, not returned as a failed future: Ratis then stops applying instead of moving on.
-      log.error("cannot persist entry index={} revision={}", index, applied.image().revision(), e);
+      log.error("cannot persist entry index={} revision={}", index, current.image().revision(), e);
       throw e;
     }
     storedIndex = index;
-    boolean changed = applied.image() != image;
-    image = applied.image();
-    appliedSinceStart.incrementAndGet();
+    recent.append(applied.events());
+    boolean changed = current.image() != before.image();
+    state = current;
+    appliedSinceStart.addAndGet(applied.commands().size());
     updateLastAppliedTermIndex(entry.getTerm(), index);
     if (changed) {
       appliedListeners.forEach(Runnable::run);
     }
-    return CompletableFuture.completedFuture(Message.valueOf(UnsafeByteOperations.unsafeWrap(applied.result().toByteArray())));
+    return CompletableFuture.completedFuture(Message.valueOf(UnsafeByteOperations.unsafeWrap(results.build().toByteArray())));
   }
 
   private static LoggedCommand parse(ByteString data, long index) {
@@ -271,7 +309,7 @@ public final class NodusStateMachine extends BaseStateMachine {
   /** Answers a ReadIndex read with the applied revision (8 bytes); the caller then reads the local image. */
   @Override
   public CompletableFuture<Message> query(Message request) {
-    byte[] revision = ByteBuffer.allocate(Long.BYTES).putLong(image.revision()).array();
+    byte[] revision = ByteBuffer.allocate(Long.BYTES).putLong(state.image().revision()).array();
     return CompletableFuture.completedFuture(Message.valueOf(UnsafeByteOperations.unsafeWrap(revision)));
   }
 
@@ -298,7 +336,7 @@ public final class NodusStateMachine extends BaseStateMachine {
       }
       Checkpoint c = snapshots.directory().create(position, s::checkpoint);
       snapshots.published(c);
-      log.info("snapshot taken index={} term={} revision={}", position.index(), position.term(), image.revision());
+      log.info("snapshot taken index={} term={} revision={}", position.index(), position.term(), state.image().revision());
       return position.index();
     } catch (RuntimeException e) {
       throw new IOException("cannot take snapshot at index " + position.index(), e);

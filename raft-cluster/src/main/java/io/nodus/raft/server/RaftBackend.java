@@ -3,19 +3,27 @@ package io.nodus.raft.server;
 import com.google.protobuf.InvalidProtocolBufferException;
 import io.nodus.raft.grpc.ControllerBackend;
 import io.nodus.raft.grpc.UnavailableException;
+import io.nodus.raft.proto.AddMemberRequest;
 import io.nodus.raft.proto.ClusterStatus;
 import io.nodus.raft.proto.Member;
 import io.nodus.raft.proto.MemberRole;
+import io.nodus.raft.proto.MembershipResponse;
+import io.nodus.raft.proto.RemoveMemberRequest;
+import io.nodus.state.ReplicaState;
 import io.nodus.state.codec.ImageCodec;
 import io.nodus.state.image.ClusterImage;
 import io.nodus.state.proto.Command;
 import io.nodus.state.proto.CommandResult;
+import io.nodus.state.proto.CommandResults;
+import io.nodus.state.proto.ControllerMember;
+import io.nodus.state.proto.LoggedCommand;
 import java.io.IOException;
 import java.util.ArrayList;
 import java.util.Comparator;
 import java.util.HashMap;
 import java.util.List;
 import java.util.Map;
+import java.util.concurrent.CompletableFuture;
 import java.util.function.Supplier;
 import org.apache.ratis.client.RaftClient;
 import org.apache.ratis.proto.RaftProtos.RaftPeerRole;
@@ -28,12 +36,13 @@ import org.apache.ratis.protocol.RaftPeerId;
 import org.apache.ratis.protocol.exceptions.StateMachineException;
 import org.apache.ratis.server.DivisionInfo;
 import org.apache.ratis.server.RaftServer;
+import org.apache.ratis.statemachine.SnapshotInfo;
 import org.apache.ratis.thirdparty.com.google.protobuf.UnsafeByteOperations;
 
 /**
  * The controller as the gRPC service sees it: writes and linearizable reads go through a Ratis
  * client inside the controller (which finds the leader and rides out elections), stale reads and
- * status come from the local replica. Thread-safe: the Ratis client is shared by all gRPC threads.
+ * status come from the local replica, membership changes go through {@link MembershipChanges}. Thread-safe: the Ratis client is shared by all gRPC threads.
  */
 final class RaftBackend implements ControllerBackend {
   /** A follower the leader has not heard from for this long is not reported as a follower. */
@@ -45,11 +54,14 @@ final class RaftBackend implements ControllerBackend {
   private final NodusStateMachine stateMachine;
   private final RaftPeerId self;
   private final Supplier<String> grpcAddress;
-  private volatile HashedImage hashed = new HashedImage(null, "");
+  private final SubmitBatcher batcher;
+  private final MembershipChanges membership;
+  private volatile HashedState hashed = new HashedState(null, "", "");
 
-  private record HashedImage(ClusterImage image, String hash) {}
+  /** The hashes of one replica state, computed once per state. */
+  private record HashedState(ReplicaState state, String imageHash, String windowHash) {}
 
-  RaftBackend(ControllerConfig config, RaftServer.Division division, RaftClient client,
+  RaftBackend(ControllerConfig config, RaftServer.Division division, RaftClient client, RaftClient admin,
       NodusStateMachine stateMachine, Supplier<String> grpcAddress) {
     this.config = config;
     this.division = division;
@@ -57,6 +69,9 @@ final class RaftBackend implements ControllerBackend {
     this.stateMachine = stateMachine;
     this.self = RaftPeerId.valueOf(config.memberId());
     this.grpcAddress = grpcAddress;
+    this.batcher = new SubmitBatcher(config.memberId(), this::sendEntry);
+    this.membership = new MembershipChanges(division, admin, this::submit, this::status, stateMachine::image,
+        this::awaitLinearizable);
   }
 
   @Override
@@ -66,27 +81,32 @@ final class RaftBackend implements ControllerBackend {
 
   @Override
   public CommandResult submit(Command command) {
-    RaftClientReply reply;
-    try {
-      reply = client.io().send(Message.valueOf(UnsafeByteOperations.unsafeWrap(command.toByteArray())));
-    } catch (StateMachineException e) {
-      throw new IllegalArgumentException("command refused before the log: " + e.getMessage(), e);
-    } catch (IOException e) {
-      throw new UnavailableException("raft group cannot order the command: " + e.getMessage(), e);
-    }
-    if (!reply.isSuccess()) {
-      throw new UnavailableException("raft group cannot order the command: " + reply.getException(), reply.getException());
-    }
-    if (reply.getMessage().getContent().isEmpty()) {
-      // The entry was applied before a restart and replayed from the store: its result is gone.
-      // Retrying with the same request id is the caller's way to learn the outcome.
-      throw new UnavailableException("command was applied but its result was lost in a restart", null);
-    }
-    try {
-      return CommandResult.parseFrom(reply.getMessage().getContent().asReadOnlyByteBuffer());
-    } catch (InvalidProtocolBufferException e) {
-      throw new IllegalStateException("state machine replied with something other than a CommandResult", e);
-    }
+    return batcher.submit(command);
+  }
+
+  /** Sends one entry (a batch of commands) through Raft; completes with the answers in order. */
+  private CompletableFuture<CommandResults> sendEntry(LoggedCommand entry) {
+    return client.async().send(Message.valueOf(UnsafeByteOperations.unsafeWrap(entry.toByteArray())))
+        .thenApply(reply -> {
+          if (!reply.isSuccess()) {
+            throw new UnavailableException("raft group cannot order the command: " + reply.getException(), reply.getException());
+          }
+          if (reply.getMessage().getContent().isEmpty()) {
+            // The entry was applied before a restart and replayed from the store: its results are
+            // gone. Retrying with the same request ids is the callers' way to learn the outcome.
+            throw new UnavailableException("command was applied but its result was lost in a restart", null);
+          }
+          try {
+            return CommandResults.parseFrom(reply.getMessage().getContent().asReadOnlyByteBuffer());
+          } catch (InvalidProtocolBufferException e) {
+            throw new IllegalStateException("state machine replied with something other than CommandResults", e);
+          }
+        });
+  }
+
+  /** Stops batching; queued commands fail as unavailable (their callers may retry elsewhere). */
+  void close() {
+    batcher.close();
   }
 
   @Override
@@ -113,21 +133,30 @@ final class RaftBackend implements ControllerBackend {
   public ClusterStatus status() {
     DivisionInfo info = division.getInfo();
     RaftPeerId leader = info.getLeaderId();
-    ClusterImage image = stateMachine.image();
+    HashedState state = hashes(stateMachine.state());
+    ClusterImage image = state.state().image();
+    SnapshotInfo snapshot = stateMachine.getLatestSnapshot();
     ClusterStatus.Builder out = ClusterStatus.newBuilder()
         .setMemberId(config.memberId())
         .setLeaderId(leader == null ? "" : leader.toString())
         .setRevision(image.revision())
         .setAppliedIndex(Math.max(0, info.getLastAppliedIndex()))
         .setTerm(info.getCurrentTerm())
-        .setStateHash(hash(image));
+        .setStateHash(state.imageHash())
+        .setRequestWindowHash(state.windowHash())
+        .setRequestWindowSize(state.state().requests().size())
+        .setSnapshotIndex(snapshot == null ? 0 : Math.max(0, snapshot.getIndex()))
+        .setSnapshotsInstalled(stateMachine.snapshotsInstalled())
+        .setLogStartIndex(Math.max(0, division.getRaftLog().getStartIndex()));
     Map<String, MemberRole> roles = roles(info, leader);
     List<RaftPeer> peers = new ArrayList<>(division.getRaftConf().getCurrentPeers());
     peers.sort(Comparator.comparing(p -> p.getId().toString()));
     for (RaftPeer peer : peers) {
       String id = peer.getId().toString();
+      // Members added at run time are recorded in the replicated state; the others come from flags.
       String grpc = id.equals(config.memberId()) ? grpcAddress.get()
-          : config.peerGrpcAddresses().containsKey(id) ? config.peerGrpcAddresses().get(id).toString() : "";
+          : image.members().get(id).map(ControllerMember::getGrpcAddress)
+              .orElse(config.peerGrpcAddresses().containsKey(id) ? config.peerGrpcAddresses().get(id).toString() : "");
       out.addMembers(Member.newBuilder()
           .setId(id)
           .setRaftAddress(peer.getAddress())
@@ -165,13 +194,23 @@ final class RaftBackend implements ControllerBackend {
     };
   }
 
-  /** The state hash of {@code image}, computed once per image. */
-  private String hash(ClusterImage image) {
-    HashedImage h = hashed;
-    if (h.image() != image) {
-      h = new HashedImage(image, ImageCodec.stateHash(image));
+  @Override
+  public MembershipResponse addMember(AddMemberRequest request) {
+    return membership.add(request);
+  }
+
+  @Override
+  public MembershipResponse removeMember(RemoveMemberRequest request) {
+    return membership.remove(request);
+  }
+
+  /** The hashes of {@code state}, computed once per state. */
+  private HashedState hashes(ReplicaState state) {
+    HashedState h = hashed;
+    if (h.state() != state) {
+      h = new HashedState(state, ImageCodec.stateHash(state.image()), ImageCodec.windowHash(state.requests()));
       hashed = h;
     }
-    return h.hash();
+    return h;
   }
 }

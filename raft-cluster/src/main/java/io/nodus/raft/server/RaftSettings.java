@@ -30,6 +30,9 @@ final class RaftSettings {
   private static final TimeDuration FIRST_ELECTION_MAX = TimeDuration.valueOf(300, TimeUnit.MILLISECONDS);
   private static final TimeDuration INSTALL_SNAPSHOT_REQUEST_TIMEOUT = TimeDuration.valueOf(500, TimeUnit.MILLISECONDS);
   private static final TimeDuration CLIENT_REQUEST_TIMEOUT = TimeDuration.valueOf(3, TimeUnit.SECONDS);
+  private static final TimeDuration STAGING_TIMEOUT = TimeDuration.valueOf(20, TimeUnit.SECONDS);
+  /** A membership change waits for the new member to catch up, snapshot included. */
+  private static final TimeDuration ADMIN_REQUEST_TIMEOUT = TimeDuration.valueOf(60, TimeUnit.SECONDS);
 
   private RaftSettings() {}
 
@@ -38,11 +41,22 @@ final class RaftSettings {
     return RaftGroupId.valueOf(UUID.nameUUIDFromBytes(("nodus-raft-group:" + clusterName).getBytes(StandardCharsets.UTF_8)));
   }
 
+  /** Every configured peer: the group the controller's clients talk to. */
   static RaftGroup group(ControllerConfig config) {
     List<RaftPeer> peers = config.peers().entrySet().stream()
         .map(e -> RaftPeer.newBuilder().setId(e.getKey()).setAddress(e.getValue().toString()).build())
         .toList();
     return RaftGroup.valueOf(groupId(config.clusterName()), peers);
+  }
+
+  /**
+   * The group the Raft server starts in. A joining member starts in an empty one: it belongs to
+   * no configuration, never campaigns, and waits for the leader to add it (and send it the
+   * configuration with the latest snapshot). Ratis persists the configuration, so a restart of a
+   * member that already joined recovers the real one.
+   */
+  static RaftGroup serverGroup(ControllerConfig config) {
+    return config.join() ? RaftGroup.valueOf(groupId(config.clusterName())) : group(config);
   }
 
   static RaftProperties server(ControllerConfig config) {
@@ -77,9 +91,18 @@ final class RaftSettings {
     // Followers that fell behind the purged log receive the latest checkpoint, in 4 MiB chunks.
     // Ratis waits up to (request timeout x 8 outstanding chunks) for each chunk's reply, also
     // when the follower is down: 0.5 s keeps that stall at 4 s instead of 24 s.
+    // No commit-index metadata entry after every command: it doubles log writes, and a restarted
+    // member learns the commit index from the leader (its own state is in RocksDB anyway).
+    RaftServerConfigKeys.Log.setLogMetadataEnabled(p, false);
+    // Send AppendEntries as soon as entries are there: the default 10 ms pause between two calls
+    // adds that much to every commit. Batching happens anyway, in the controllers' group commit.
+    RaftServerConfigKeys.Log.Appender.setWaitTimeMin(p, TimeDuration.valueOf(0, TimeUnit.MILLISECONDS));
     RaftServerConfigKeys.Log.Appender.setInstallSnapshotEnabled(p, true);
     RaftServerConfigKeys.Log.Appender.setSnapshotChunkSizeMax(p, SizeInBytes.valueOf(4L << 20));
     GrpcConfigKeys.Server.setInstallSnapshotRequestTimeout(p, INSTALL_SNAPSHOT_REQUEST_TIMEOUT);
+    // A member being added has this long without answering before the change fails; a fresh JVM
+    // on a busy machine needs more than the default 3 x election timeout.
+    RaftServerConfigKeys.setStagingTimeout(p, STAGING_TIMEOUT);
     return p;
   }
 
@@ -88,6 +111,19 @@ final class RaftSettings {
     RaftConfigKeys.Rpc.setType(p, SupportedRpcType.GRPC);
     RaftClientConfigKeys.Rpc.setRequestTimeout(p, CLIENT_REQUEST_TIMEOUT);
     return p;
+  }
+
+  /** Properties of the client that changes the configuration: one long request per change. */
+  static RaftProperties adminClient() {
+    RaftProperties p = new RaftProperties();
+    RaftConfigKeys.Rpc.setType(p, SupportedRpcType.GRPC);
+    RaftClientConfigKeys.Rpc.setRequestTimeout(p, ADMIN_REQUEST_TIMEOUT);
+    return p;
+  }
+
+  /** Retries of the membership client: a leader change during the request, not a slow catch-up. */
+  static RetryPolicy adminRetry() {
+    return RetryPolicies.retryUpToMaximumCountWithFixedSleep(10, TimeDuration.valueOf(500, TimeUnit.MILLISECONDS));
   }
 
   /**

@@ -1,6 +1,7 @@
 package io.nodus.raft.storage;
 
 import com.google.protobuf.InvalidProtocolBufferException;
+import io.nodus.state.ReplicaState;
 import io.nodus.state.codec.ImageResources;
 import io.nodus.state.codec.ResourceKey;
 import io.nodus.state.image.ClusterImage;
@@ -38,8 +39,11 @@ import org.slf4j.LoggerFactory;
  * {@link #close} take the write lock, so no reader ever touches a closed handle.
  */
 public final class StateStore implements AutoCloseable {
-  /** Version of the on-disk layout; a store with another version is refused. */
-  public static final int SCHEMA_VERSION = 1;
+  /**
+   * Version of the on-disk layout; a store with another version is refused. 2: services, IPAM
+   * pools and allocations (node pod CIDRs included), members and the request window.
+   */
+  public static final int SCHEMA_VERSION = 2;
 
   private static final Logger log = LoggerFactory.getLogger(StateStore.class);
   private static final byte[] APPLIED_KEY = "applied".getBytes(StandardCharsets.UTF_8);
@@ -48,10 +52,14 @@ public final class StateStore implements AutoCloseable {
   /**
    * What a store holds.
    *
-   * @param image the cluster image rebuilt from the resources
+   * @param state the replicated state (image and request window) rebuilt from the records
    * @param applied the last Raft entry folded into it
    */
-  public record Loaded(ClusterImage image, LogPosition applied) {}
+  public record Loaded(ReplicaState state, LogPosition applied) {
+    public ClusterImage image() {
+      return state.image();
+    }
+  }
 
   private final Path dir;
   private final long eventRetention;
@@ -60,7 +68,8 @@ public final class StateStore implements AutoCloseable {
   /** Null once closed. Guarded by {@link #lock}: swapped only under the write lock. */
   private RocksHandles db;
   /** Lowest revision that may still be stored in {@code events}; owned by the apply thread. */
-  private long firstRetained;
+  /** Oldest revision still stored; written by the apply thread, read by watchers. */
+  private volatile long firstRetained;
 
   private StateStore(Path dir, long eventRetention) {
     this.dir = dir;
@@ -108,8 +117,7 @@ public final class StateStore implements AutoCloseable {
         it.status();
       }
       byte[] applied = db.rocks().get(db.meta(), APPLIED_KEY);
-      ClusterImage image = ImageResources.load(records);
-      return new Loaded(image, applied == null ? LogPosition.NONE : LogPosition.fromBytes(applied));
+      return new Loaded(ImageResources.load(records), applied == null ? LogPosition.NONE : LogPosition.fromBytes(applied));
     } catch (RocksDBException e) {
       throw new StorageException("cannot read store " + dir, e);
     } finally {
@@ -180,6 +188,11 @@ public final class StateStore implements AutoCloseable {
    * order. Events below the retention window are gone: the first returned revision is then
    * greater than {@code from}, which tells the caller it must start from a snapshot instead.
    */
+  /** The oldest revision the history still holds: older ones were trimmed. */
+  public long firstRetained() {
+    return firstRetained;
+  }
+
   public List<Event> events(long from, long to, int max) {
     List<Event> out = new ArrayList<>();
     if (from > to || max <= 0) {
@@ -292,7 +305,7 @@ public final class StateStore implements AutoCloseable {
    */
   private void seed() throws RocksDBException {
     try (WriteBatch batch = new WriteBatch()) {
-      for (Map.Entry<ResourceKey, byte[]> r : ImageResources.all(ClusterImage.EMPTY).entrySet()) {
+      for (Map.Entry<ResourceKey, byte[]> r : ImageResources.all(ReplicaState.EMPTY).entrySet()) {
         batch.put(db.resources(), r.getKey().toBytes(), r.getValue());
       }
       batch.put(db.meta(), SCHEMA_KEY, ByteBuffer.allocate(4).putInt(SCHEMA_VERSION).array());

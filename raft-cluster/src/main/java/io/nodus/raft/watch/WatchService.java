@@ -2,6 +2,7 @@ package io.nodus.raft.watch;
 
 import io.nodus.state.image.ClusterImage;
 import io.nodus.state.proto.Event;
+import io.nodus.state.proto.ResourceKind;
 import java.util.List;
 import java.util.Set;
 import java.util.concurrent.ConcurrentHashMap;
@@ -16,6 +17,9 @@ import org.slf4j.LoggerFactory;
  * Serves watches. Each watcher gets its own (virtual) thread that reads the event history
  * sequentially and then sleeps until the applied revision advances; the apply thread only signals
  * ({@link #onApplied}), so a slow watcher can neither block apply nor make another watcher skip.
+ * A watch may ask for some resource kinds only: it still reads every revision in order and skips
+ * the others, so it never misses one of its own, and it tells the watcher how far it has read
+ * (progress items) so that a resume does not scan the skipped revisions again.
  *
  * <p>Threading: {@link #onApplied} is called by the state machine's apply thread after it
  * published a new image; {@link #open} by gRPC threads; everything else happens on the watcher
@@ -62,13 +66,21 @@ public final class WatchService implements AutoCloseable {
     this.batchSize = batchSize;
   }
 
-  /** Starts streaming to {@code stream} from {@code fromRevision} (0 = snapshot first). */
+  /** Starts streaming everything to {@code stream} from {@code fromRevision} (0 = snapshot first). */
   public void open(long fromRevision, WatchStream stream) {
+    open(fromRevision, Set.of(), stream);
+  }
+
+  /**
+   * Starts streaming to {@code stream} from {@code fromRevision} (0 = snapshot first), only events
+   * of {@code kinds} (empty: every event), with progress items on a filtered stream.
+   */
+  public void open(long fromRevision, Set<ResourceKind> kinds, WatchStream stream) {
     if (closed) {
       stream.fail(WatchError.UNAVAILABLE, "controller is shutting down");
       return;
     }
-    Watcher w = new Watcher(fromRevision, stream, this);
+    Watcher w = new Watcher(fromRevision, kinds, stream, this);
     watchers.add(w);
     stream.onChange(w::wake);
     executor.execute(w);

@@ -3,9 +3,12 @@ package io.nodus.raft.watch;
 import io.nodus.raft.proto.WatchResponse;
 import io.nodus.raft.storage.StorageException;
 import io.nodus.state.codec.ImageCodec;
+import io.nodus.state.codec.ResourceKinds;
 import io.nodus.state.image.ClusterImage;
 import io.nodus.state.proto.Event;
+import io.nodus.state.proto.ResourceKind;
 import java.util.List;
+import java.util.Set;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.locks.Condition;
 import java.util.concurrent.locks.ReentrantLock;
@@ -14,8 +17,14 @@ import org.slf4j.LoggerFactory;
 
 /**
  * One watch: sends a snapshot when asked for (or when the history it needs was trimmed), then
- * every event in revision order. {@code next} is the only cursor and only this task moves it, so
- * nothing is sent twice or skipped.
+ * every event in revision order, or only those of the asked kinds. {@code next} is the only cursor
+ * and only this task moves it, so nothing is sent twice or skipped.
+ *
+ * <p>A filtered watch reads the same contiguous history and skips what it was not asked for;
+ * whenever it has skipped revisions past the last item it sent and catches up (or has skipped
+ * {@value #PROGRESS_EVERY} in a row), it sends a progress item naming the last revision covered.
+ * A watcher resumes from the last revision covered + 1, whether an event or a progress item
+ * covered it.
  *
  * <p>Threading: {@link #run} on its own thread; {@link #wake} from any thread.
  */
@@ -23,18 +32,25 @@ final class Watcher implements Runnable {
   private static final Logger log = LoggerFactory.getLogger(Watcher.class);
   /** Upper bound on any wait, so a lost signal costs at most this much latency. */
   private static final long WAIT_MILLIS = 500;
+  /** Skipped revisions after which a filtered watch reports progress even before catching up. */
+  private static final long PROGRESS_EVERY = 4096;
 
   private final long fromRevision;
+  private final Set<ResourceKind> kinds;
   private final WatchStream stream;
   private final WatchService service;
   private final ReentrantLock lock = new ReentrantLock();
   private final Condition signal = lock.newCondition();
   private boolean signalled;
+  /** Revision the watcher knows it has covered (last item sent), for progress items. */
+  private long covered;
 
-  Watcher(long fromRevision, WatchStream stream, WatchService service) {
+  Watcher(long fromRevision, Set<ResourceKind> kinds, WatchStream stream, WatchService service) {
     this.fromRevision = fromRevision;
+    this.kinds = Set.copyOf(kinds);
     this.stream = stream;
     this.service = service;
+    this.covered = Math.max(0, fromRevision - 1);
   }
 
   void wake() {
@@ -104,6 +120,9 @@ final class Watcher implements Runnable {
   private long pump(long next) throws InterruptedException {
     ClusterImage image = service.current();
     if (next > image.revision()) {
+      if (covered < next - 1 && !sendProgress(next - 1)) {
+        return 0;
+      }
       await();
       return next;
     }
@@ -117,10 +136,15 @@ final class Watcher implements Runnable {
       if (e.getRevision() != next) {
         throw new IllegalStateException("event history has a gap: expected revision " + next + ", found " + e.getRevision());
       }
-      if (!awaitReady()) {
+      if (ResourceKinds.matches(e, kinds)) {
+        if (!awaitReady()) {
+          return 0;
+        }
+        stream.send(WatchResponse.newBuilder().setEvent(e).build());
+        covered = next;
+      } else if (next - covered >= PROGRESS_EVERY && !sendProgress(next)) {
         return 0;
       }
-      stream.send(WatchResponse.newBuilder().setEvent(e).build());
       next++;
     }
     return next;
@@ -130,7 +154,18 @@ final class Watcher implements Runnable {
     if (!awaitReady()) {
       return false;
     }
-    stream.send(WatchResponse.newBuilder().setSnapshot(ImageCodec.toState(image)).build());
+    stream.send(WatchResponse.newBuilder().setSnapshot(ResourceKinds.filter(ImageCodec.toState(image), kinds)).build());
+    covered = image.revision();
+    return true;
+  }
+
+  /** Tells the watcher every revision up to {@code revision} was covered. */
+  private boolean sendProgress(long revision) throws InterruptedException {
+    if (!awaitReady()) {
+      return false;
+    }
+    stream.send(WatchResponse.newBuilder().setProgress(revision).build());
+    covered = revision;
     return true;
   }
 

@@ -13,6 +13,7 @@ import io.nodus.raft.proto.MemberRole;
 import io.nodus.raft.testing.Fixtures;
 import io.nodus.state.model.RejectionCodes;
 import io.nodus.state.proto.ClusterState;
+import io.nodus.state.proto.Command;
 import io.nodus.state.proto.CommandResult;
 import java.nio.file.Path;
 import org.junit.jupiter.api.AfterEach;
@@ -91,6 +92,27 @@ class SingleControllerTest {
       assertThat(m.getRole()).isEqualTo(MemberRole.LEADER);
       assertThat(m.getGrpcAddress()).isEqualTo(server.grpcAddress().toString());
     });
+  }
+
+  @Test
+  void aRetriedRequestIsAnsweredFromTheWindowAlsoAfterARestart() throws Exception {
+    ControllerConfig config = Fixtures.single(dataDir).build();
+    start(config);
+    client.submit(Fixtures.createPool("lb", "10.60.0.0/24", 32));
+    Command take = Fixtures.allocate("lb", "svc").toBuilder().setRequestId("take-once").build();
+    CommandResult first = client.submit(take);
+    long revision = first.getAccepted().getRevision();
+
+    assertThat(client.submit(take)).isEqualTo(first);
+    stop();
+    start(config);
+    assertThat(client.submit(take)).isEqualTo(first);
+
+    ClusterState state = client.read(ReadConsistency.LINEARIZABLE);
+    assertThat(state.getRevision()).isEqualTo(revision);
+    assertThat(state.getIpamAllocationsList()).singleElement().satisfies(a -> assertThat(a.getCidr()).isEqualTo("10.60.0.0/32"));
+    assertThat(server.stateMachine().duplicatesSinceStart()).isEqualTo(1);
+    assertThat(client.status().getRequestWindowSize()).isEqualTo(2);
   }
 
   @Test

@@ -68,6 +68,30 @@ class ThreeControllerTest {
   }
 
   @Test
+  void aStaleReadOnAFollowerSaysWhichRevisionItReflects() throws Exception {
+    cluster = new InProcessCluster(root, 3, b -> b);
+    int leader = cluster.awaitLeader(WAIT);
+    ControllerServer follower = cluster.server((leader + 1) % 3);
+
+    try (ControlPlaneClient writer = cluster.server(leader).client();
+        ControlPlaneClient reader = GrpcControlPlaneClient.connect(List.of(follower.grpcAddress().toString()))) {
+      long last = 0;
+      for (int i = 1; i <= 20; i++) {
+        last = writer.submit(upsertPolicy("p" + i)).getAccepted().getRevision();
+        // Right after a write the follower may or may not have applied it: whatever it answers
+        // must be the state at the revision it names (one policy per revision here).
+        ClusterState stale = reader.read(ReadConsistency.STALE);
+        assertThat(stale.getRevision()).isBetween(0L, last);
+        assertThat((long) stale.getPoliciesCount()).isEqualTo(stale.getRevision());
+      }
+      long written = last;
+      Await.until(WAIT, "the follower applies the last write", () -> reader.read(ReadConsistency.STALE).getRevision() == written);
+      assertThat(reader.read(ReadConsistency.LINEARIZABLE).getRevision()).isEqualTo(written);
+      assertThat(reader.status().getMemberId()).isEqualTo(follower.memberId());
+    }
+  }
+
+  @Test
   void aFollowerBehindThePurgedLogInstallsTheLeadersSnapshot() throws Exception {
     cluster = new InProcessCluster(root, 3, b -> b.snapshotInterval(20).logSegmentBytes(4096));
     int leader = cluster.awaitLeader(WAIT);

@@ -6,9 +6,9 @@ import static org.assertj.core.api.Assertions.assertThat;
 
 import io.nodus.raft.storage.CheckpointDirectory.Checkpoint;
 import io.nodus.state.CommandApplier;
+import io.nodus.state.ReplicaState;
 import io.nodus.state.codec.ImageCodec;
 import io.nodus.state.codec.ImageResources;
-import io.nodus.state.image.ClusterImage;
 import io.nodus.state.proto.Command;
 import io.nodus.state.proto.Event;
 import io.nodus.state.proto.LoggedCommand;
@@ -24,11 +24,12 @@ class StateStoreTest {
   Path dir;
 
   /** Applies {@code command} as log entry {@code index} and persists it, like the state machine does. */
-  private static ClusterImage apply(StateStore store, ClusterImage image, Command command, long index) {
-    CommandApplier.Applied a = CommandApplier.apply(image,
-        LoggedCommand.newBuilder().setCommand(command).setLeaderTimeMillis(1_000).build(), index);
-    store.commit(new LogPosition(1, index), ImageResources.changes(image, a.image(), a.events()), a.events());
-    return a.image();
+  private static ReplicaState apply(StateStore store, ReplicaState state, Command command, long index) {
+    CommandApplier.Applied a = CommandApplier.apply(state,
+        LoggedCommand.newBuilder().setCommand(command.toBuilder().setRequestId("req-" + index)).setLeaderTimeMillis(1_000).build(),
+        index);
+    store.commit(new LogPosition(1, index), ImageResources.changes(state, a), a.events());
+    return a.state();
   }
 
   @Test
@@ -36,14 +37,14 @@ class StateStoreTest {
     try (StateStore store = StateStore.open(dir.resolve("db"), 100)) {
       StateStore.Loaded loaded = store.load();
 
-      assertThat(loaded.image()).isEqualTo(ClusterImage.EMPTY);
+      assertThat(loaded.state()).isEqualTo(ReplicaState.EMPTY);
       assertThat(loaded.applied()).isEqualTo(LogPosition.NONE);
     }
   }
 
   @Test
-  void reopeningYieldsTheSameImageAndAppliedPosition() {
-    ClusterImage image = ClusterImage.EMPTY;
+  void reopeningYieldsTheSameStateAndAppliedPosition() {
+    ReplicaState image = ReplicaState.EMPTY;
     try (StateStore store = StateStore.open(dir.resolve("db"), 100)) {
       image = apply(store, image, registerNode("n1"), 1);
       image = apply(store, image, upsertPolicy("p1"), 2);
@@ -54,8 +55,9 @@ class StateStoreTest {
     try (StateStore store = StateStore.open(dir.resolve("db"), 100)) {
       StateStore.Loaded loaded = store.load();
 
-      assertThat(loaded.image()).isEqualTo(image);
-      assertThat(ImageCodec.stateHash(loaded.image())).isEqualTo(ImageCodec.stateHash(image));
+      assertThat(loaded.state()).isEqualTo(image);
+      assertThat(loaded.state().requests().size()).isEqualTo(3);
+      assertThat(ImageCodec.stateHash(loaded.image())).isEqualTo(ImageCodec.stateHash(image.image()));
       assertThat(loaded.applied()).isEqualTo(new LogPosition(1, 3));
       assertThat(store.events(1, 10, 10)).extracting(Event::getRevision).containsExactly(1L, 2L);
     }
@@ -64,7 +66,7 @@ class StateStoreTest {
   @Test
   void keepsAtLeastTheRetainedEventsAndTrimsOlderOnes() {
     try (StateStore store = StateStore.open(dir.resolve("db"), 5)) {
-      ClusterImage image = ClusterImage.EMPTY;
+      ReplicaState image = ReplicaState.EMPTY;
       for (int i = 1; i <= 20; i++) {
         image = apply(store, image, upsertPolicy("p" + i), i);
       }
@@ -80,7 +82,7 @@ class StateStoreTest {
   @Test
   void aCheckpointRestoresTheStoreAsItWas() {
     CheckpointDirectory checkpoints = new CheckpointDirectory(dir.resolve("snapshots"));
-    ClusterImage image = ClusterImage.EMPTY;
+    ReplicaState image = ReplicaState.EMPTY;
     try (StateStore store = StateStore.open(dir.resolve("db"), 100)) {
       image = apply(store, image, registerNode("n1"), 1);
       Checkpoint cp = checkpoints.create(new LogPosition(1, 1), store::checkpoint);
@@ -88,7 +90,7 @@ class StateStoreTest {
 
       store.replaceWith(cp.dir());
 
-      assertThat(store.load().image()).isEqualTo(image);
+      assertThat(store.load().state()).isEqualTo(image);
       assertThat(store.applied()).isEqualTo(new LogPosition(1, 1));
     }
     assertThat(checkpoints.latest()).map(c -> c.position().index()).contains(1L);
@@ -98,7 +100,7 @@ class StateStoreTest {
   void keepsOnlyTheNewestCheckpoints() {
     CheckpointDirectory checkpoints = new CheckpointDirectory(dir.resolve("snapshots"));
     try (StateStore store = StateStore.open(dir.resolve("db"), 100)) {
-      ClusterImage image = ClusterImage.EMPTY;
+      ReplicaState image = ReplicaState.EMPTY;
       for (int i = 1; i <= 4; i++) {
         image = apply(store, image, registerNode("n" + i), i);
         checkpoints.create(new LogPosition(1, i), store::checkpoint);

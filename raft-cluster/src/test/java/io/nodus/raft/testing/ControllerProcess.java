@@ -34,6 +34,12 @@ public final class ControllerProcess {
 
   /** Starts {@code ControllerMain --id id --peers peers --data-dir dataDir --grpc grpc}. */
   public static ControllerProcess start(String id, String peers, Path dataDir, HostPort grpc) throws IOException {
+    return start(id, peers, dataDir, grpc, List.of());
+  }
+
+  /** Like {@link #start(String, String, Path, HostPort)}, with more {@code ControllerMain} flags. */
+  public static ControllerProcess start(String id, String peers, Path dataDir, HostPort grpc, List<String> extra)
+      throws IOException {
     Files.createDirectories(dataDir);
     List<String> cmd = new ArrayList<>();
     cmd.add(ProcessHandle.current().info().command().orElse(Path.of(System.getProperty("java.home"), "bin", "java").toString()));
@@ -45,9 +51,19 @@ public final class ControllerProcess {
     cmd.addAll(List.of("-Xmx256m", "-XX:+UseSerialGC", "-XX:TieredStopAtLevel=1"));
     cmd.addAll(List.of("-cp", System.getProperty("java.class.path"), ControllerMain.class.getName(),
         "--id", id, "--peers", peers, "--data-dir", dataDir.toString(), "--grpc", grpc.toString()));
-    Path log = dataDir.resolveSibling(id + ".log");
+    cmd.addAll(extra);
+    // Logs live under target/, not in the temporary data directory, so that they survive the
+    // test for a post-mortem; one folder per cluster (the data directories' parent).
+    Path logDir = Path.of("target", "controller-logs", dataDir.getParent().getFileName().toString());
+    try {
+      java.nio.file.Files.createDirectories(logDir);
+    } catch (java.io.IOException e) {
+      throw new java.io.UncheckedIOException(e);
+    }
+    Path log = logDir.resolve(id + ".log");
     Process p = new ProcessBuilder(cmd)
-        .redirectError(log.toFile())
+        // Appended, so that a restarted controller's log follows its previous life.
+        .redirectError(ProcessBuilder.Redirect.appendTo(log.toFile()))
         .redirectInput(ProcessBuilder.Redirect.PIPE)
         .start();
     ControllerProcess cp = new ControllerProcess(id, grpc, p, log);
@@ -89,10 +105,27 @@ public final class ControllerProcess {
     return process.isAlive();
   }
 
-  /** SIGKILL: no shutdown hook, no snapshot, sockets reset by the kernel. */
+  /** SIGKILL: no shutdown hook, no snapshot, sockets reset by the kernel. Also ends a paused process. */
   public void kill() throws InterruptedException {
     process.destroyForcibly();
     process.waitFor(10, TimeUnit.SECONDS);
+  }
+
+  /** SIGSTOP: the process freezes with its sockets open, as a long GC pause or a hung host would. */
+  public void pause() throws IOException, InterruptedException {
+    signal("STOP");
+  }
+
+  /** SIGCONT: a paused process carries on where it stopped. */
+  public void resume() throws IOException, InterruptedException {
+    signal("CONT");
+  }
+
+  private void signal(String name) throws IOException, InterruptedException {
+    Process kill = new ProcessBuilder("kill", "-" + name, Long.toString(process.pid())).inheritIO().start();
+    if (kill.waitFor() != 0) {
+      throw new IOException("kill -" + name + " " + process.pid() + " failed");
+    }
   }
 
   /** SIGTERM, then SIGKILL if it does not exit in time. */

@@ -2,7 +2,14 @@ package io.nodus.raft.testing;
 
 import io.nodus.raft.server.ControllerConfig;
 import io.nodus.raft.server.HostPort;
+import io.nodus.state.proto.AllocateIpam;
 import io.nodus.state.proto.Command;
+import io.nodus.state.proto.CreateIpamPool;
+import io.nodus.state.proto.IpamPool;
+import io.nodus.state.proto.Service;
+import io.nodus.state.proto.ServiceBackend;
+import io.nodus.state.proto.ServiceFrontend;
+import io.nodus.state.proto.UpsertService;
 import io.nodus.state.proto.CreateEndpoint;
 import io.nodus.state.proto.DeleteEndpoint;
 import io.nodus.state.proto.EndpointSelector;
@@ -49,6 +56,24 @@ public final class Fixtures {
         .setNode(node)
         .setLabels(LabelSet.newBuilder().addLabels(Label.newBuilder().setSource("k8s").setKey("app").setValue("x"))))
         .build();
+  }
+
+  /** A TCP service on {@code vip}:80 with one backend. */
+  public static Command upsertService(String name, String vip) {
+    return Command.newBuilder().setUpsertService(UpsertService.newBuilder().setService(Service.newBuilder()
+        .setName(name)
+        .setFrontend(ServiceFrontend.newBuilder().setIp(vip).setPort(80))
+        .addBackends(ServiceBackend.newBuilder().setIp("10.200.0.10").setPort(8080)))).build();
+  }
+
+  public static Command createPool(String name, String cidr, int blockPrefix) {
+    return Command.newBuilder().setCreateIpamPool(CreateIpamPool.newBuilder()
+        .setPool(IpamPool.newBuilder().setName(name).setCidr(cidr).setBlockPrefix(blockPrefix))).build();
+  }
+
+  /** Takes the next address (or block) of {@code pool} for {@code owner}: not idempotent by itself. */
+  public static Command allocate(String pool, String owner) {
+    return Command.newBuilder().setAllocateIpam(AllocateIpam.newBuilder().setPool(pool).setOwner(owner)).build();
   }
 
   public static Command deleteEndpoint(String name) {

@@ -11,6 +11,7 @@ import java.util.List;
 public class RecordingListener implements WatchListener {
   private final List<ClusterState> snapshots = new ArrayList<>();
   private final List<Event> events = new ArrayList<>();
+  private long progress = -1;
   private ControlPlaneException error;
   private boolean closed;
 
@@ -22,6 +23,11 @@ public class RecordingListener implements WatchListener {
   @Override
   public synchronized void onEvent(Event event) {
     events.add(event);
+  }
+
+  @Override
+  public synchronized void onProgress(long revision) {
+    progress = revision;
   }
 
   @Override
@@ -52,6 +58,11 @@ public class RecordingListener implements WatchListener {
 
   public synchronized boolean closed() {
     return closed;
+  }
+
+  /** The last revision covered: by a snapshot, an event or a progress item. */
+  public synchronized long covered() {
+    return Math.max(lastRevision(), progress);
   }
 
   /** Revision of the newest thing delivered. */

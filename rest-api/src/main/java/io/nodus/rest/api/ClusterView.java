@@ -21,7 +21,8 @@ public record ClusterView(List<Member> members, String leader, long revision, St
    *
    * @param id member id
    * @param address Raft address
-   * @param role LEADER, FOLLOWER, ...
+   * @param role leader, follower, ...
+   * @param grpcAddress its gRPC service, when known
    */
-  public record Member(String id, String address, String role) {}
+  public record Member(String id, String address, String role, String grpcAddress) {}
 }

@@ -19,4 +19,13 @@ public interface ControlPlane {
 
   /** Members, leader and revision of the cluster. */
   ClusterView cluster();
+
+  /**
+   * Adds a controller (started with {@code --join}) to the Raft group and returns the group once
+   * the change committed; throws {@link RejectedException} for a bad id or address.
+   */
+  ClusterView addMember(String id, String raftAddress, String grpcAddress);
+
+  /** Removes a controller from the Raft group; throws {@link RejectedException} for an unknown or last member. */
+  ClusterView removeMember(String id);
 }

@@ -3,17 +3,28 @@ package io.nodus.state.codec;
 import io.nodus.state.image.ClusterImage;
 import io.nodus.state.image.EndpointsImage;
 import io.nodus.state.image.IdentitiesImage;
+import io.nodus.state.image.IpamImage;
+import io.nodus.state.image.MembersImage;
 import io.nodus.state.image.NodesImage;
 import io.nodus.state.image.PoliciesImage;
+import io.nodus.state.image.RequestWindow;
+import io.nodus.state.image.ServicesImage;
 import io.nodus.state.proto.ClusterState;
+import io.nodus.state.proto.ControllerMember;
 import io.nodus.state.proto.Endpoint;
 import io.nodus.state.proto.Identity;
+import io.nodus.state.proto.IpamAllocation;
+import io.nodus.state.proto.IpamPool;
 import io.nodus.state.proto.Node;
 import io.nodus.state.proto.Policy;
 import io.nodus.state.proto.QuarantinedIdentity;
+import io.nodus.state.proto.RecordedRequest;
+import io.nodus.state.proto.Service;
 import java.security.MessageDigest;
 import java.security.NoSuchAlgorithmException;
+import java.util.ArrayList;
 import java.util.HexFormat;
+import java.util.List;
 
 /**
  * Converts an image to and from {@link ClusterState}. Lists come out in key order, so the bytes of
@@ -34,12 +45,17 @@ public final class ImageCodec {
         .setNextIdentity(image.identities().nextId())
         .setNextLocalIdentity(image.identities().nextLocalId())
         .addAllQuarantine(quarantine(image))
+        .addAllServices(image.services().byKey().values())
+        .setNextServiceId(image.services().nextId())
+        .addAllIpamPools(image.ipam().pools().values())
+        .addAllIpamAllocations(image.ipam().allAllocations())
+        .addAllMembers(image.members().byId().values())
         .build();
   }
 
   /** The quarantine of an image as records, by id. */
-  static java.util.List<QuarantinedIdentity> quarantine(ClusterImage image) {
-    java.util.List<QuarantinedIdentity> out = new java.util.ArrayList<>();
+  static List<QuarantinedIdentity> quarantine(ClusterImage image) {
+    List<QuarantinedIdentity> out = new ArrayList<>();
     image.identities().quarantine().forEach((id, at) ->
         out.add(QuarantinedIdentity.newBuilder().setId(id).setReleasedMillis(at).build()));
     return out;
@@ -68,14 +84,46 @@ public final class ImageCodec {
     for (Policy p : state.getPoliciesList()) {
       policies = policies.with(p);
     }
-    return new ClusterImage(state.getRevision(), state.getConfig(), identities, nodes, endpoints, policies);
+    ServicesImage services = ServicesImage.EMPTY;
+    for (Service s : state.getServicesList()) {
+      services = services.with(s);
+    }
+    services = services.withNextId(state.getNextServiceId() == 0 ? 1 : state.getNextServiceId());
+    IpamImage ipam = IpamImage.EMPTY;
+    for (IpamPool p : state.getIpamPoolsList()) {
+      ipam = ipam.withPool(p);
+    }
+    for (IpamAllocation a : state.getIpamAllocationsList()) {
+      ipam = ipam.allocated(a);
+    }
+    MembersImage members = MembersImage.EMPTY;
+    for (ControllerMember m : state.getMembersList()) {
+      members = members.with(m);
+    }
+    return new ClusterImage(state.getRevision(), state.getConfig(), identities, nodes, endpoints, policies, services, ipam, members);
   }
 
   /** SHA-256 of the canonical state bytes, hex encoded: equal on replicas that agree. */
   public static String stateHash(ClusterImage image) {
+    MessageDigest sha = sha256();
+    return HexFormat.of().formatHex(sha.digest(toState(image).toByteArray()));
+  }
+
+  /** SHA-256 of the deduplication window's records, oldest first: equal on replicas that agree. */
+  public static String windowHash(RequestWindow window) {
+    MessageDigest sha = sha256();
+    for (RecordedRequest r : window.inOrder()) {
+      byte[] bytes = r.toByteArray();
+      // Length-prefixed, so that two windows cannot hash alike by splitting records differently.
+      sha.update(java.nio.ByteBuffer.allocate(Integer.BYTES).putInt(bytes.length).array());
+      sha.update(bytes);
+    }
+    return HexFormat.of().formatHex(sha.digest());
+  }
+
+  private static MessageDigest sha256() {
     try {
-      MessageDigest sha = MessageDigest.getInstance("SHA-256");
-      return HexFormat.of().formatHex(sha.digest(toState(image).toByteArray()));
+      return MessageDigest.getInstance("SHA-256");
     } catch (NoSuchAlgorithmException e) {
       throw new IllegalStateException("SHA-256 is missing from this JVM", e);
     }

@@ -1,16 +1,26 @@
 package io.nodus.state.codec;
 
 import com.google.protobuf.InvalidProtocolBufferException;
+import io.nodus.state.CommandApplier;
+import io.nodus.state.ReplicaState;
 import io.nodus.state.image.ClusterImage;
-import io.nodus.state.image.PoliciesImage;
+import io.nodus.state.image.IpamImage;
+import io.nodus.state.image.RequestWindow;
+import io.nodus.state.model.Cidr;
 import io.nodus.state.proto.ClusterState;
+import io.nodus.state.proto.ControllerMember;
 import io.nodus.state.proto.Endpoint;
 import io.nodus.state.proto.Event;
 import io.nodus.state.proto.Identity;
+import io.nodus.state.proto.IpamAllocation;
+import io.nodus.state.proto.IpamPool;
 import io.nodus.state.proto.Node;
 import io.nodus.state.proto.Policy;
 import io.nodus.state.proto.QuarantinedIdentity;
+import io.nodus.state.proto.RecordedRequest;
+import io.nodus.state.proto.Service;
 import java.util.ArrayList;
+import java.util.Comparator;
 import java.util.LinkedHashSet;
 import java.util.List;
 import java.util.Map;
@@ -18,9 +28,9 @@ import java.util.Set;
 import java.util.TreeMap;
 
 /**
- * The per-resource form of an image, as a key-value store holds it: one record per identity,
- * node, endpoint and policy, plus a meta record. After each applied entry only the resources its
- * events touched are rewritten.
+ * The per-resource form of the replicated state, as a key-value store holds it: one record per
+ * identity, node, endpoint, policy, service, IPAM pool and allocation, member and answered
+ * request, plus a meta record. After each applied entry only the records it touched are rewritten.
  */
 public final class ImageResources {
   private ImageResources() {}
@@ -33,8 +43,9 @@ public final class ImageResources {
    */
   public record Write(ResourceKey key, byte[] value) {}
 
-  /** Every resource of the image, by key. */
-  public static Map<ResourceKey, byte[]> all(ClusterImage image) {
+  /** Every record of the state, by key. */
+  public static Map<ResourceKey, byte[]> all(ReplicaState state) {
+    ClusterImage image = state.image();
     Map<ResourceKey, byte[]> out = new TreeMap<>((a, b) -> java.util.Arrays.compare(a.toBytes(), b.toBytes()));
     out.put(ResourceKey.META, meta(image));
     image.identities().byId().forEach((id, i) -> out.put(ResourceKey.identity(id), i.toByteArray()));
@@ -44,50 +55,93 @@ public final class ImageResources {
     image.nodes().byName().forEach((n, node) -> out.put(ResourceKey.node(n), node.toByteArray()));
     image.endpoints().byName().forEach((n, e) -> out.put(ResourceKey.endpoint(n), e.toByteArray()));
     image.policies().byKey().values().forEach(p -> out.put(ResourceKey.policy(p.getNamespace(), p.getName()), p.toByteArray()));
+    image.services().all().forEach(s -> out.put(ResourceKey.service(s.getNamespace(), s.getName()), s.toByteArray()));
+    image.ipam().pools().values().forEach(p -> out.put(ResourceKey.ipamPool(p.getName()), p.toByteArray()));
+    image.ipam().allAllocations().forEach(a -> out.put(ResourceKey.ipamAllocation(a.getPool(), a.getCidr()), a.toByteArray()));
+    image.members().byId().values().forEach(m -> out.put(ResourceKey.member(m.getId()), m.toByteArray()));
+    state.requests().byId().values().forEach(r -> out.put(ResourceKey.request(r.getRequestId()), r.toByteArray()));
     return out;
   }
 
-  /** The writes that bring a store holding {@code before} to {@code after}, which {@code events} led to. */
-  public static List<Write> changes(ClusterImage before, ClusterImage after, List<Event> events) {
+  /**
+   * The writes that bring a store holding {@code before} to the state a whole log entry led to;
+   * when several commands of the entry write one record, only the last write is kept.
+   */
+  public static List<Write> changes(ReplicaState before, CommandApplier.EntryApplied entry) {
+    java.util.LinkedHashMap<ResourceKey, Write> merged = new java.util.LinkedHashMap<>();
+    ReplicaState current = before;
+    for (CommandApplier.Applied applied : entry.commands()) {
+      for (Write w : changes(current, applied)) {
+        merged.remove(w.key());
+        merged.put(w.key(), w);
+      }
+      current = applied.state();
+    }
+    return List.copyOf(merged.values());
+  }
+
+  /** The writes that bring a store holding {@code before} to the state {@code applied} led to. */
+  public static List<Write> changes(ReplicaState before, CommandApplier.Applied applied) {
+    ClusterImage after = applied.image();
     Set<ResourceKey> touched = new LinkedHashSet<>();
     touched.add(ResourceKey.META);
-    for (Event e : events) {
+    for (Event e : applied.events()) {
       touched.addAll(touchedBy(e));
       if (e.hasIdentityReleased()) {
         // A release also ends the quarantine of numbers whose window is over.
-        before.identities().quarantine().forEach((id, at) -> {
+        before.image().identities().quarantine().forEach((id, at) -> {
           if (!after.identities().quarantine().containsKey(id)) {
             touched.add(ResourceKey.quarantine(id));
           }
         });
       }
     }
-    List<Write> writes = new ArrayList<>(touched.size());
+    List<Write> writes = new ArrayList<>(touched.size() + applied.window().evicted().size() + 1);
     for (ResourceKey k : touched) {
       writes.add(new Write(k, valueOf(after, k)));
+    }
+    // Deletes before the put: an expired record may leave and come back under the same id.
+    RequestWindow.Delta window = applied.window();
+    for (String id : window.evicted()) {
+      writes.add(new Write(ResourceKey.request(id), null));
+    }
+    if (window.recorded() != null) {
+      writes.add(new Write(ResourceKey.request(window.recorded().getRequestId()), window.recorded().toByteArray()));
     }
     return writes;
   }
 
-  /** Rebuilds an image from every record of a store. */
-  public static ClusterImage load(Map<ResourceKey, byte[]> records) {
+  /** Rebuilds the state from every record of a store. */
+  public static ReplicaState load(Map<ResourceKey, byte[]> records) {
     try {
       byte[] meta = records.get(ResourceKey.META);
       if (meta == null) {
-        return ClusterImage.EMPTY;
+        return ReplicaState.EMPTY;
       }
       ClusterState.Builder state = ClusterState.parseFrom(meta).toBuilder();
+      List<RecordedRequest> requests = new ArrayList<>();
       for (Map.Entry<ResourceKey, byte[]> r : records.entrySet()) {
+        byte[] v = r.getValue();
         switch (r.getKey().kind()) {
           case META -> { }
-          case IDENTITY -> state.addIdentities(Identity.parseFrom(r.getValue()));
-          case NODE -> state.addNodes(Node.parseFrom(r.getValue()));
-          case ENDPOINT -> state.addEndpoints(Endpoint.parseFrom(r.getValue()));
-          case POLICY -> state.addPolicies(Policy.parseFrom(r.getValue()));
-          case QUARANTINE -> state.addQuarantine(QuarantinedIdentity.parseFrom(r.getValue()));
+          case IDENTITY -> state.addIdentities(Identity.parseFrom(v));
+          case NODE -> state.addNodes(Node.parseFrom(v));
+          case ENDPOINT -> state.addEndpoints(Endpoint.parseFrom(v));
+          case POLICY -> state.addPolicies(Policy.parseFrom(v));
+          case QUARANTINE -> state.addQuarantine(QuarantinedIdentity.parseFrom(v));
+          case SERVICE -> state.addServices(Service.parseFrom(v));
+          case IPAM_POOL -> state.addIpamPools(IpamPool.parseFrom(v));
+          case IPAM_ALLOCATION -> state.addIpamAllocations(IpamAllocation.parseFrom(v));
+          case MEMBER -> state.addMembers(ControllerMember.parseFrom(v));
+          case REQUEST -> requests.add(RecordedRequest.parseFrom(v));
         }
       }
-      return ImageCodec.fromState(state.build());
+      RequestWindow window = RequestWindow.EMPTY;
+      requests.sort(Comparator.comparingLong(RecordedRequest::getLogIndex));
+      for (RecordedRequest r : requests) {
+        window = window.with(r);
+      }
+      return new ReplicaState(ImageCodec.fromState(state.build()), window);
     } catch (InvalidProtocolBufferException e) {
       throw new IllegalStateException("stored resource is corrupt", e);
     }
@@ -100,11 +154,13 @@ public final class ImageResources {
         .setNextEndpointId(image.endpoints().nextEndpointId())
         .setNextIdentity(image.identities().nextId())
         .setNextLocalIdentity(image.identities().nextLocalId())
+        .setNextServiceId(image.services().nextId())
         .build()
         .toByteArray();
   }
 
-  private static List<ResourceKey> touchedBy(Event e) {
+  /** The resources an event changes (besides the meta record). */
+  static List<ResourceKey> touchedBy(Event e) {
     return switch (e.getBodyCase()) {
       case CLUSTER_CONFIGURED, BODY_NOT_SET -> List.of();
       // Allocation and release move the number in or out of quarantine, and release prunes it.
@@ -115,32 +171,57 @@ public final class ImageResources {
       case POLICY_UPSERTED -> List.of(ResourceKey.policy(
           e.getPolicyUpserted().getPolicy().getNamespace(), e.getPolicyUpserted().getPolicy().getName()));
       case POLICY_DELETED -> List.of(ResourceKey.policy(e.getPolicyDeleted().getNamespace(), e.getPolicyDeleted().getName()));
-      case NODE_REGISTERED -> List.of(ResourceKey.node(e.getNodeRegistered().getNode().getName()));
+      // A node's pod CIDR is an allocation of the default pool.
+      case NODE_REGISTERED -> List.of(ResourceKey.node(e.getNodeRegistered().getNode().getName()),
+          ResourceKey.ipamAllocation(IpamImage.DEFAULT_POOL, e.getNodeRegistered().getNode().getPodCidr()));
+      case NODE_REMOVED -> List.of(ResourceKey.node(e.getNodeRemoved().getName()),
+          ResourceKey.ipamAllocation(IpamImage.DEFAULT_POOL, e.getNodeRemoved().getPodCidr()));
       // An endpoint change also moves its identity's reference count.
       case ENDPOINT_CREATED -> List.of(ResourceKey.endpoint(e.getEndpointCreated().getEndpoint().getName()),
           ResourceKey.identity(e.getEndpointCreated().getEndpoint().getIdentity()));
       case ENDPOINT_READY -> List.of(ResourceKey.endpoint(e.getEndpointReady().getName()));
       case ENDPOINT_DELETED -> List.of(ResourceKey.endpoint(e.getEndpointDeleted().getName()),
           ResourceKey.identity(e.getEndpointDeleted().getIdentity()));
+      case SERVICE_UPSERTED -> List.of(ResourceKey.service(
+          e.getServiceUpserted().getService().getNamespace(), e.getServiceUpserted().getService().getName()));
+      case SERVICE_DELETED -> List.of(ResourceKey.service(e.getServiceDeleted().getNamespace(), e.getServiceDeleted().getName()));
+      case IPAM_POOL_CREATED -> List.of(ResourceKey.ipamPool(e.getIpamPoolCreated().getPool().getName()));
+      case IPAM_POOL_DELETED -> List.of(ResourceKey.ipamPool(e.getIpamPoolDeleted().getName()));
+      case IPAM_ALLOCATED -> List.of(ResourceKey.ipamAllocation(
+          e.getIpamAllocated().getAllocation().getPool(), e.getIpamAllocated().getAllocation().getCidr()));
+      case IPAM_RELEASED -> List.of(ResourceKey.ipamAllocation(e.getIpamReleased().getPool(), e.getIpamReleased().getCidr()));
+      case MEMBER_RECORDED -> List.of(ResourceKey.member(e.getMemberRecorded().getMember().getId()));
+      case MEMBER_FORGOTTEN -> List.of(ResourceKey.member(e.getMemberForgotten().getId()));
     };
   }
 
   private static byte[] valueOf(ClusterImage image, ResourceKey k) {
+    String id = k.id();
     return switch (k.kind()) {
       case META -> meta(image);
-      case IDENTITY -> image.identities().get(Integer.parseInt(k.id())).map(Identity::toByteArray).orElse(null);
+      case IDENTITY -> image.identities().get(Integer.parseInt(id)).map(Identity::toByteArray).orElse(null);
       case QUARANTINE -> {
-        Long at = image.identities().quarantine().getOrNull(Integer.parseInt(k.id()));
-        yield at == null ? null : QuarantinedIdentity.newBuilder().setId(Integer.parseInt(k.id())).setReleasedMillis(at).build().toByteArray();
+        Long at = image.identities().quarantine().getOrNull(Integer.parseInt(id));
+        yield at == null ? null : QuarantinedIdentity.newBuilder().setId(Integer.parseInt(id)).setReleasedMillis(at).build().toByteArray();
       }
-      case NODE -> image.nodes().get(k.id()).map(Node::toByteArray).orElse(null);
-      case ENDPOINT -> image.endpoints().get(k.id()).map(Endpoint::toByteArray).orElse(null);
+      case NODE -> image.nodes().get(id).map(Node::toByteArray).orElse(null);
+      case ENDPOINT -> image.endpoints().get(id).map(Endpoint::toByteArray).orElse(null);
       case POLICY -> {
-        int slash = k.id().indexOf('/');
-        yield image.policies().byKey().get(PoliciesImage.key(k.id().substring(0, slash), k.id().substring(slash + 1)))
-            .map(Policy::toByteArray).orElse(null);
+        int slash = id.indexOf('/');
+        yield image.policies().get(id.substring(0, slash), id.substring(slash + 1)).map(Policy::toByteArray).orElse(null);
       }
+      case SERVICE -> {
+        int slash = id.indexOf('/');
+        yield image.services().get(id.substring(0, slash), id.substring(slash + 1)).map(Service::toByteArray).orElse(null);
+      }
+      case IPAM_POOL -> image.ipam().pools().get(id).map(IpamPool::toByteArray).orElse(null);
+      case IPAM_ALLOCATION -> {
+        int slash = id.indexOf('/');
+        yield image.ipam().allocation(id.substring(0, slash), Cidr.parse(id.substring(slash + 1), "cidr"))
+            .map(IpamAllocation::toByteArray).orElse(null);
+      }
+      case MEMBER -> image.members().get(id).map(ControllerMember::toByteArray).orElse(null);
+      case REQUEST -> throw new IllegalArgumentException("request records are written from the window delta");
     };
   }
 }
-

@@ -8,7 +8,8 @@ import java.util.Objects;
  * {@code kind/id} in UTF-8 so that a store iterates resources grouped by kind.
  *
  * @param kind resource kind
- * @param id key within the kind ({@code namespace/name} for policies, the number for identities)
+ * @param id key within the kind ({@code namespace/name} for policies and services, {@code pool/cidr}
+ *     for IPAM allocations, the number for identities)
  */
 public record ResourceKey(Kind kind, String id) {
 
@@ -21,7 +22,16 @@ public record ResourceKey(Kind kind, String id) {
     ENDPOINT("endpoint"),
     POLICY("policy"),
     /** A released identity number waiting out its quarantine. */
-    QUARANTINE("quarantine");
+    QUARANTINE("quarantine"),
+    SERVICE("service"),
+    /** A user-created IPAM pool, by name. */
+    IPAM_POOL("ipampool"),
+    /** One block held from a pool, by {@code pool/cidr}. */
+    IPAM_ALLOCATION("ipamalloc"),
+    /** A controller recorded with its addresses. */
+    MEMBER("member"),
+    /** An answered request in the deduplication window, by request id. */
+    REQUEST("request");
 
     private final String prefix;
 
@@ -80,5 +90,25 @@ public record ResourceKey(Kind kind, String id) {
 
   public static ResourceKey policy(String namespace, String name) {
     return new ResourceKey(Kind.POLICY, namespace + "/" + name);
+  }
+
+  public static ResourceKey service(String namespace, String name) {
+    return new ResourceKey(Kind.SERVICE, namespace + "/" + name);
+  }
+
+  public static ResourceKey ipamPool(String name) {
+    return new ResourceKey(Kind.IPAM_POOL, name);
+  }
+
+  public static ResourceKey ipamAllocation(String pool, String cidr) {
+    return new ResourceKey(Kind.IPAM_ALLOCATION, pool + "/" + cidr);
+  }
+
+  public static ResourceKey member(String id) {
+    return new ResourceKey(Kind.MEMBER, id);
+  }
+
+  public static ResourceKey request(String requestId) {
+    return new ResourceKey(Kind.REQUEST, requestId);
   }
 }

@@ -21,6 +21,12 @@ public final class ClusterConfigs {
     if (config.getClusterId() > 255) {
       throw InvalidFieldException.invalid("config.clusterId", "cluster id " + config.getClusterId() + " is outside 0..255");
     }
+    if (config.getRequestWindowEntries() > 1_000_000) {
+      throw InvalidFieldException.invalid("config.requestWindowEntries", "at most 1000000 entries");
+    }
+    if (config.getRequestWindowSeconds() > 7 * 86_400) {
+      throw InvalidFieldException.invalid("config.requestWindowSeconds", "at most 604800 seconds (a week)");
+    }
     return config.toBuilder().setPodCidrPool(pool.toString()).build();
   }
 }

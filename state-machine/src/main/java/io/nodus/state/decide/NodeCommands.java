@@ -1,17 +1,30 @@
 package io.nodus.state.decide;
 
 import io.nodus.state.image.ClusterImage;
+import io.nodus.state.image.IpamImage;
 import io.nodus.state.model.Cidr;
 import io.nodus.state.model.Ipv4;
 import io.nodus.state.model.Names;
 import io.nodus.state.model.RejectionCodes;
+import io.nodus.state.proto.Endpoint;
+import io.nodus.state.proto.EndpointDeleted;
 import io.nodus.state.proto.Event;
+import io.nodus.state.proto.IdentityReleased;
 import io.nodus.state.proto.Node;
 import io.nodus.state.proto.NodeRegistered;
+import io.nodus.state.proto.NodeRemoved;
 import io.nodus.state.proto.RegisterNode;
+import io.nodus.state.proto.RemoveNode;
+import java.util.ArrayList;
+import java.util.HashMap;
+import java.util.List;
+import java.util.Map;
 import java.util.Optional;
 
-/** Decides node commands; owns the cluster pool of pod CIDRs. */
+/**
+ * Decides node commands. A node's pod CIDR is the lowest free block of the default IPAM pool on
+ * its first registration and goes back to that pool when the node is removed.
+ */
 final class NodeCommands {
   private NodeCommands() {}
 
@@ -29,10 +42,12 @@ final class NodeCommands {
       return Decision.accept(Event.newBuilder().setNodeRegistered(NodeRegistered.newBuilder()
           .setNode(existing.get().toBuilder().setUnderlayIp(cmd.getUnderlayIp()))));
     }
-    Optional<Cidr> cidr = freeCidr(image);
+    Cidr pool = Cidr.parse(image.config().getPodCidrPool(), "config.podCidrPool");
+    int prefix = image.config().getNodeCidrPrefix();
+    Optional<Cidr> cidr = image.ipam().lowestFree(IpamImage.DEFAULT_POOL, pool, prefix);
     if (cidr.isEmpty()) {
       return Decision.reject(RejectionCodes.EXHAUSTED, "podCidr",
-          "the pod CIDR pool " + image.config().getPodCidrPool() + " has no free /" + image.config().getNodeCidrPrefix());
+          "the pod CIDR pool " + pool + " has no free /" + prefix);
     }
     Node node = Node.newBuilder()
         .setName(cmd.getName())
@@ -43,17 +58,38 @@ final class NodeCommands {
     return Decision.accept(Event.newBuilder().setNodeRegistered(NodeRegistered.newBuilder().setNode(node)));
   }
 
-  /** The lowest subnet of the pool that no node holds. */
-  private static Optional<Cidr> freeCidr(ClusterImage image) {
-    Cidr pool = Cidr.parse(image.config().getPodCidrPool(), "config.podCidrPool");
-    int prefix = image.config().getNodeCidrPrefix();
-    long count = 1L << (prefix - pool.prefixLength());
-    for (long i = 0; i < count; i++) {
-      Cidr candidate = pool.subnet(prefix, i);
-      if (!image.nodes().cidrInUse(candidate.toString())) {
-        return Optional.of(candidate);
+  /**
+   * A node leaves. Refused while endpoints remain on it, because their namespaces and addresses
+   * live on that host; with {@code cascade} they are deleted in the same command (identities
+   * that no other endpoint carries are released), so the node never leaves half-emptied.
+   */
+  static Decision remove(ClusterImage image, RemoveNode cmd) {
+    Names.requireDnsSubdomain(cmd.getName(), "name");
+    Optional<Node> found = image.nodes().get(cmd.getName());
+    if (found.isEmpty()) {
+      return Decision.reject(RejectionCodes.NOT_FOUND, "name", "no node named " + cmd.getName() + " is registered");
+    }
+    List<Endpoint> hosted = image.endpoints().onNode(cmd.getName());
+    if (!hosted.isEmpty() && !cmd.getCascade()) {
+      List<String> names = hosted.stream().map(Endpoint::getName).limit(5).toList();
+      return Decision.reject(RejectionCodes.FAILED_PRECONDITION, "name", "node " + cmd.getName() + " still hosts "
+          + hosted.size() + " endpoint(s) " + names + "; delete them first or remove the node with cascade");
+    }
+    List<Event> events = new ArrayList<>();
+    Map<Integer, Integer> references = new HashMap<>();
+    for (Endpoint ep : hosted) {
+      int refs = references.computeIfAbsent(ep.getIdentity(), id -> image.identities().get(id)
+          .orElseThrow(() -> new IllegalStateException("endpoint " + ep.getName() + " has unknown identity " + id))
+          .getReferences()) - 1;
+      references.put(ep.getIdentity(), refs);
+      events.add(Event.newBuilder().setEndpointDeleted(
+          EndpointDeleted.newBuilder().setName(ep.getName()).setIdentity(ep.getIdentity())).build());
+      if (refs == 0) {
+        events.add(Event.newBuilder().setIdentityReleased(IdentityReleased.newBuilder().setId(ep.getIdentity())).build());
       }
     }
-    return Optional.empty();
+    events.add(Event.newBuilder().setNodeRemoved(
+        NodeRemoved.newBuilder().setName(cmd.getName()).setPodCidr(found.get().getPodCidr())).build());
+    return new Decision.Accepted(events);
   }
 }

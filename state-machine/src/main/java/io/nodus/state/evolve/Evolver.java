@@ -1,10 +1,14 @@
 package io.nodus.state.evolve;
 
 import io.nodus.state.image.ClusterImage;
+import io.nodus.state.image.IpamImage;
+import io.nodus.state.model.Cidr;
 import io.nodus.state.proto.Endpoint;
 import io.nodus.state.proto.EndpointState;
 import io.nodus.state.proto.Event;
 import io.nodus.state.proto.Identity;
+import io.nodus.state.proto.IpamAllocation;
+import io.nodus.state.proto.Node;
 
 /**
  * Folds events into images: {@code evolve(image, event)} returns the image after the event.
@@ -32,7 +36,15 @@ public final class Evolver {
           event.getPolicyUpserted().getPolicy().toBuilder().setRevision(event.getRevision()).build()));
       case POLICY_DELETED -> image.withPolicies(image.policies().without(
           event.getPolicyDeleted().getNamespace(), event.getPolicyDeleted().getName()));
-      case NODE_REGISTERED -> image.withNodes(image.nodes().with(event.getNodeRegistered().getNode()));
+      case NODE_REGISTERED -> nodeRegistered(image, event.getNodeRegistered().getNode(), event.getRevision());
+      case NODE_REMOVED -> {
+        var removed = event.getNodeRemoved();
+        if (image.nodes().get(removed.getName()).isEmpty()) {
+          throw new IllegalStateException("remove event for unknown node " + removed.getName());
+        }
+        yield image.withNodes(image.nodes().without(removed.getName()))
+            .withIpam(image.ipam().released(IpamImage.DEFAULT_POOL, Cidr.parse(removed.getPodCidr(), "podCidr")));
+      }
       case ENDPOINT_CREATED -> {
         Endpoint ep = event.getEndpointCreated().getEndpoint();
         yield image.withEndpoints(image.endpoints().with(ep))
@@ -55,8 +67,36 @@ public final class Evolver {
         yield image.withEndpoints(image.endpoints().without(name))
             .withIdentities(image.identities().referenced(ep.getIdentity(), -1));
       }
+      case SERVICE_UPSERTED -> image.withServices(image.services().with(
+          event.getServiceUpserted().getService().toBuilder().setRevision(event.getRevision()).build()));
+      case SERVICE_DELETED -> image.withServices(image.services().without(
+          event.getServiceDeleted().getNamespace(), event.getServiceDeleted().getName()));
+      case IPAM_POOL_CREATED -> image.withIpam(image.ipam().withPool(
+          event.getIpamPoolCreated().getPool().toBuilder().setRevision(event.getRevision()).build()));
+      case IPAM_POOL_DELETED -> image.withIpam(image.ipam().withoutPool(event.getIpamPoolDeleted().getName()));
+      case IPAM_ALLOCATED -> image.withIpam(image.ipam().allocated(
+          event.getIpamAllocated().getAllocation().toBuilder().setRevision(event.getRevision()).build()));
+      case IPAM_RELEASED -> image.withIpam(image.ipam().released(
+          event.getIpamReleased().getPool(), Cidr.parse(event.getIpamReleased().getCidr(), "cidr")));
+      case MEMBER_RECORDED -> image.withMembers(image.members().with(event.getMemberRecorded().getMember()));
+      case MEMBER_FORGOTTEN -> image.withMembers(image.members().without(event.getMemberForgotten().getId()));
       case BODY_NOT_SET -> throw new IllegalStateException("event " + event.getRevision() + " has no body");
     };
     return next.withRevision(event.getRevision());
+  }
+
+  /** A node registers (its pod CIDR becomes a default-pool allocation) or moves its underlay. */
+  private static ClusterImage nodeRegistered(ClusterImage image, Node node, long revision) {
+    boolean isNew = image.nodes().get(node.getName()).isEmpty();
+    ClusterImage next = image.withNodes(image.nodes().with(node));
+    if (!isNew || node.getPodCidr().isEmpty()) {
+      return next;
+    }
+    return next.withIpam(next.ipam().allocated(IpamAllocation.newBuilder()
+        .setPool(IpamImage.DEFAULT_POOL)
+        .setCidr(node.getPodCidr())
+        .setOwner(IpamImage.nodeOwner(node.getName()))
+        .setRevision(revision)
+        .build()));
   }
 }

@@ -1,0 +1,159 @@
+package io.nodus.raft.server;
+
+import io.nodus.raft.grpc.UnavailableException;
+import io.nodus.raft.proto.AddMemberRequest;
+import io.nodus.raft.proto.ClusterStatus;
+import io.nodus.raft.proto.MembershipResponse;
+import io.nodus.raft.proto.RemoveMemberRequest;
+import io.nodus.state.image.ClusterImage;
+import io.nodus.state.model.Addresses;
+import io.nodus.state.model.InvalidFieldException;
+import io.nodus.state.model.RejectionCodes;
+import io.nodus.state.proto.Command;
+import io.nodus.state.proto.CommandResult;
+import io.nodus.state.proto.ControllerMember;
+import io.nodus.state.proto.ForgetMember;
+import io.nodus.state.proto.RecordMember;
+import io.nodus.state.proto.Rejection;
+import java.io.IOException;
+import java.util.ArrayList;
+import java.util.Collection;
+import java.util.List;
+import java.util.Optional;
+import java.util.UUID;
+import java.util.function.Function;
+import java.util.function.Supplier;
+import org.apache.ratis.client.RaftClient;
+import org.apache.ratis.protocol.RaftClientReply;
+import org.apache.ratis.protocol.RaftPeer;
+import org.apache.ratis.protocol.SetConfigurationRequest;
+import org.apache.ratis.server.RaftServer;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+
+/**
+ * Adds and removes controllers at run time through Ratis' setConfiguration, then records (or
+ * forgets) the member's addresses in the replicated state so that every controller can tell
+ * clients where it is.
+ *
+ * <p>Adding uses Ratis' ADD mode: the leader first brings the new peer up to date (a bootstrapping
+ * peer is always sent the latest snapshot first, then the log after it) and only then commits the
+ * configuration that counts it as a voter. Removing compares and sets the current configuration,
+ * so two concurrent changes cannot silently undo each other. Both are idempotent: repeating a
+ * change that is already in place only re-records the addresses.
+ *
+ * <p>Thread-safe: calls block the caller while Raft answers; Ratis refuses overlapping changes.
+ */
+final class MembershipChanges {
+  private static final Logger log = LoggerFactory.getLogger(MembershipChanges.class);
+
+  private final RaftServer.Division division;
+  private final RaftClient admin;
+  private final Function<Command, CommandResult> submit;
+  private final Supplier<ClusterStatus> status;
+  private final Supplier<ClusterImage> image;
+  private final Runnable sync;
+
+  /**
+   * @param sync waits until the local replica applied everything committed (so that the status
+   *     returned includes the recorded addresses, also when this controller is a follower)
+   */
+  MembershipChanges(RaftServer.Division division, RaftClient admin, Function<Command, CommandResult> submit,
+      Supplier<ClusterStatus> status, Supplier<ClusterImage> image, Runnable sync) {
+    this.sync = sync;
+    this.division = division;
+    this.admin = admin;
+    this.submit = submit;
+    this.status = status;
+    this.image = image;
+  }
+
+  MembershipResponse add(AddMemberRequest request) {
+    ControllerMember member = ControllerMember.newBuilder()
+        .setId(request.getId()).setRaftAddress(request.getRaftAddress()).setGrpcAddress(request.getGrpcAddress()).build();
+    try {
+      Addresses.requireMemberId(member.getId(), "id");
+      Addresses.requireHostPort(member.getRaftAddress(), "raftAddress");
+      Addresses.requireHostPort(member.getGrpcAddress(), "grpcAddress");
+    } catch (InvalidFieldException e) {
+      return rejected(e.code(), e.field(), e.getMessage());
+    }
+    Collection<RaftPeer> current = division.getRaftConf().getCurrentPeers();
+    Optional<RaftPeer> same = find(current, member.getId());
+    if (same.isPresent() && !same.get().getAddress().equals(member.getRaftAddress())) {
+      return rejected(RejectionCodes.ALREADY_EXISTS, "id", "member " + member.getId() + " is in the group with raft address "
+          + same.get().getAddress() + "; remove it first to move it");
+    }
+    for (RaftPeer p : current) {
+      if (!p.getId().toString().equals(member.getId()) && p.getAddress().equals(member.getRaftAddress())) {
+        return rejected(RejectionCodes.ALREADY_EXISTS, "raftAddress", member.getRaftAddress() + " is member " + p.getId() + "'s address");
+      }
+    }
+    if (same.isEmpty()) {
+      RaftPeer peer = RaftPeer.newBuilder().setId(member.getId()).setAddress(member.getRaftAddress()).build();
+      log.info("adding member id={} raft={} grpc={}", member.getId(), member.getRaftAddress(), member.getGrpcAddress());
+      setConfiguration(SetConfigurationRequest.Arguments.newBuilder()
+          .setServersInNewConf(List.of(peer)).setMode(SetConfigurationRequest.Mode.ADD).build());
+    }
+    CommandResult recorded = submit.apply(Command.newBuilder().setRequestId("member-add-" + UUID.randomUUID())
+        .setRecordMember(RecordMember.newBuilder().setMember(member)).build());
+    if (recorded.hasRejection()) {
+      return MembershipResponse.newBuilder().setRejection(recorded.getRejection()).build();
+    }
+    sync.run();
+    return MembershipResponse.newBuilder().setStatus(status.get()).build();
+  }
+
+  MembershipResponse remove(RemoveMemberRequest request) {
+    String id = request.getId();
+    try {
+      Addresses.requireMemberId(id, "id");
+    } catch (InvalidFieldException e) {
+      return rejected(e.code(), e.field(), e.getMessage());
+    }
+    List<RaftPeer> current = new ArrayList<>(division.getRaftConf().getCurrentPeers());
+    if (find(current, id).isPresent()) {
+      if (current.size() == 1) {
+        return rejected(RejectionCodes.FAILED_PRECONDITION, "id", "member " + id + " is the last one; a group cannot be empty");
+      }
+      List<RaftPeer> remaining = current.stream().filter(p -> !p.getId().toString().equals(id)).toList();
+      log.info("removing member id={} remaining={}", id, remaining.stream().map(p -> p.getId().toString()).toList());
+      setConfiguration(SetConfigurationRequest.Arguments.newBuilder()
+          .setServersInCurrentConf(current).setServersInNewConf(remaining)
+          .setMode(SetConfigurationRequest.Mode.COMPARE_AND_SET).build());
+    } else if (image.get().members().get(id).isEmpty()) {
+      return rejected(RejectionCodes.NOT_FOUND, "id", "no member " + id + " in the group");
+    }
+    CommandResult forgotten = submit.apply(Command.newBuilder().setRequestId("member-remove-" + UUID.randomUUID())
+        .setForgetMember(ForgetMember.newBuilder().setId(id)).build());
+    if (forgotten.hasRejection()) {
+      return MembershipResponse.newBuilder().setRejection(forgotten.getRejection()).build();
+    }
+    if (!id.equals(division.getId().toString())) {
+      // A member that just removed itself can no longer ask the leader for a read index.
+      sync.run();
+    }
+    return MembershipResponse.newBuilder().setStatus(status.get()).build();
+  }
+
+  private void setConfiguration(SetConfigurationRequest.Arguments arguments) {
+    RaftClientReply reply;
+    try {
+      reply = admin.admin().setConfiguration(arguments);
+    } catch (IOException e) {
+      throw new UnavailableException("membership change failed: " + e.getMessage(), e);
+    }
+    if (!reply.isSuccess()) {
+      throw new UnavailableException("membership change failed: " + reply.getException(), reply.getException());
+    }
+  }
+
+  private static Optional<RaftPeer> find(Collection<RaftPeer> peers, String id) {
+    return peers.stream().filter(p -> p.getId().toString().equals(id)).findFirst();
+  }
+
+  private MembershipResponse rejected(String code, String field, String message) {
+    return MembershipResponse.newBuilder().setRejection(Rejection.newBuilder().setCode(code).setField(field == null ? "" : field)
+        .setMessage(message).setRevision(image.get().revision())).build();
+  }
+}

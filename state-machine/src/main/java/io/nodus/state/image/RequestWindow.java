@@ -1,0 +1,124 @@
+package io.nodus.state.image;
+
+import io.nodus.state.collect.PersistentSortedMap;
+import io.nodus.state.proto.RecordedRequest;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Map;
+import java.util.Optional;
+
+/**
+ * The deduplication window: request id to the answer its command got, for the most recent
+ * requests. A command whose request id is in the window is not applied again; its retry gets the
+ * recorded answer.
+ *
+ * <p>Part of the replicated state (every replica builds the same window from the same log, and it
+ * is stored and snapshotted with the resources), but not of the event-sourced image: rejected
+ * commands are recorded too, and they produce no events. Eviction is first in, first out by log
+ * index, when an entry is older than the window's leader time, or the window holds too many
+ * entries or bytes; it depends only on the log, so replicas evict alike.
+ *
+ * @param byId recorded requests by request id
+ * @param byIndex order key ({@link #orderOf}: log index, then position in the entry) to request
+ *     id: the eviction order
+ * @param bytes serialized size of every recorded request together
+ */
+public record RequestWindow(
+    PersistentSortedMap<String, RecordedRequest> byId,
+    PersistentSortedMap<Long, String> byIndex,
+    long bytes) {
+
+  public static final RequestWindow EMPTY = new RequestWindow(PersistentSortedMap.empty(), PersistentSortedMap.empty(), 0);
+
+  /**
+   * How large the window may grow.
+   *
+   * @param maxEntries most requests kept
+   * @param windowMillis leader time a request is kept
+   * @param maxBytes most serialized bytes kept
+   */
+  public record Limits(int maxEntries, long windowMillis, long maxBytes) {
+    public Limits {
+      if (maxEntries < 1 || windowMillis < 1 || maxBytes < 1) {
+        throw new IllegalArgumentException("window limits must be positive");
+      }
+    }
+  }
+
+  /**
+   * What one command changed in the window, for incremental storage.
+   *
+   * @param recorded the request recorded, or null
+   * @param evicted ids of the requests evicted
+   */
+  public record Delta(RecordedRequest recorded, List<String> evicted) {
+    public static final Delta NONE = new Delta(null, List.of());
+
+    public Delta {
+      evicted = List.copyOf(evicted);
+    }
+  }
+
+  public Optional<RecordedRequest> get(String requestId) {
+    return byId.get(requestId);
+  }
+
+  public int size() {
+    return byId.size();
+  }
+
+  /** Recorded requests, oldest first. */
+  public List<RecordedRequest> inOrder() {
+    List<RecordedRequest> out = new ArrayList<>(byId.size());
+    for (Map.Entry<Long, String> e : byIndex) {
+      out.add(byId.getOrNull(e.getValue()));
+    }
+    return out;
+  }
+
+  /** Adds a request (replacing one with the same id); nothing is evicted here. */
+  public RequestWindow with(RecordedRequest request) {
+    RecordedRequest old = byId.getOrNull(request.getRequestId());
+    RequestWindow base = old == null ? this : without(old);
+    return new RequestWindow(base.byId.put(request.getRequestId(), request),
+        base.byIndex.put(orderOf(request), request.getRequestId()), base.bytes + request.getSerializedSize());
+  }
+
+  /**
+   * Evicts from the oldest end while the oldest entry's leader time is a whole window before
+   * {@code nowMillis}, or the window is over its entry or byte limit. Appends the evicted ids to
+   * {@code evicted}.
+   */
+  public RequestWindow evict(long nowMillis, Limits limits, List<String> evicted) {
+    RequestWindow w = this;
+    while (!w.byIndex.isEmpty()) {
+      Long oldestIndex = w.byIndex.ceilingKey(Long.MIN_VALUE).orElseThrow();
+      RecordedRequest oldest = w.byId.getOrNull(w.byIndex.getOrNull(oldestIndex));
+      boolean expired = oldest.getLeaderTimeMillis() + limits.windowMillis() <= nowMillis;
+      if (!expired && w.size() <= limits.maxEntries() && w.bytes <= limits.maxBytes()) {
+        break;
+      }
+      evicted.add(oldest.getRequestId());
+      w = w.without(oldest);
+    }
+    return w;
+  }
+
+  private RequestWindow without(RecordedRequest r) {
+    return new RequestWindow(byId.remove(r.getRequestId()), byIndex.remove(orderOf(r)), bytes - r.getSerializedSize());
+  }
+
+  /**
+   * Where a request stands in the eviction order: its entry's log index, then its position in
+   * that entry, which holds a batch of at most {@link #MAX_POSITIONS} commands.
+   */
+  static long orderOf(RecordedRequest r) {
+    if (r.getPosition() >= MAX_POSITIONS) {
+      throw new IllegalStateException("command position " + r.getPosition() + " in entry " + r.getLogIndex() + " is too large");
+    }
+    return r.getLogIndex() * MAX_POSITIONS + r.getPosition();
+  }
+
+  /** Most commands one log entry may carry. */
+  public static final int MAX_POSITIONS = 1 << 16;
+}

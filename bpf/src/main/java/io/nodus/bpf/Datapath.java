@@ -1,6 +1,7 @@
 package io.nodus.bpf;
 
 import java.nio.file.Path;
+import java.util.Map;
 import java.util.OptionalInt;
 import java.util.concurrent.atomic.AtomicBoolean;
 import java.util.function.Consumer;
@@ -9,6 +10,7 @@ import io.nodus.bpf.events.DatapathEvent;
 import io.nodus.bpf.events.EventReader;
 import io.nodus.bpf.libbpf.BpfMap;
 import io.nodus.bpf.libbpf.BpfObject;
+import io.nodus.bpf.maps.ConfigMap;
 import io.nodus.bpf.maps.CtMap;
 import io.nodus.bpf.maps.EndpointMap;
 import io.nodus.bpf.maps.IpCacheMap;
@@ -23,8 +25,11 @@ import io.nodus.bpf.tc.TcDirection;
  * attachment of the two programs to an endpoint's host-side veth.
  *
  * <p>Opening over existing pins (an agent restart) reuses the maps and their contents; {@link
- * #attach} then replaces the programs atomically. {@link #close()} closes file descriptors only:
- * pins and attached programs stay, so enforcement continues while the agent is down.
+ * #attach} then replaces the programs atomically. A pinned map whose definition changed (an
+ * upgrade, or a new CT size) is replaced by an empty one ({@link #replacedMaps()}), which the
+ * agent refills before it attaches; the old programs keep the old maps until then. {@link
+ * #close()} closes file descriptors only: pins and attached programs stay, so enforcement
+ * continues while the agent is down.
  *
  * <p>Threading: map views are safe from any thread. {@link #attach}/{@link #detach} act in the
  * calling thread's network namespace, which must be the one holding the interface.
@@ -44,22 +49,38 @@ public final class Datapath implements AutoCloseable {
     private final PolicyMaps policies;
     private final CtMap conntrack;
     private final MetricsMap metrics;
+    private final ConfigMap config;
+    private final DatapathSizes sizes;
     private final AtomicBoolean closed = new AtomicBoolean();
 
-    private Datapath(BpfObject object) {
+    private Datapath(BpfObject object, DatapathSizes sizes) {
         this.object = object;
+        this.sizes = sizes;
         this.ipcache = new IpCacheMap(object.map(IpCacheMap.SHAPE.mapName()));
         this.endpoints = new EndpointMap(object.map(EndpointMap.SHAPE.mapName()));
-        this.policies = new PolicyMaps(object.map(PolicyMaps.SHAPE.mapName()), object.pinRoot());
+        this.policies = new PolicyMaps(object.map(PolicyMaps.SHAPE.mapName()), object.pinRoot(),
+                sizes.policyEntries());
         this.conntrack = new CtMap(object.map(CtMap.SHAPE.mapName()));
         this.metrics = new MetricsMap(object.map(MetricsMap.SHAPE.mapName()));
+        this.config = new ConfigMap(object.map(ConfigMap.SHAPE.mapName()));
     }
 
-    /** Loads the datapath, creating or reusing the pinned maps under {@code pinRoot}. */
+    /** Loads the datapath with the default sizes, creating or reusing the pinned maps under {@code pinRoot}. */
     public static Datapath open(Path pinRoot) {
-        BpfObject object = BpfObject.loadResource(OBJECT_RESOURCE, pinRoot);
+        return open(pinRoot, DatapathSizes.DEFAULTS);
+    }
+
+    /** Loads the datapath with {@code sizes}, creating or reusing the pinned maps under {@code pinRoot}. */
+    public static Datapath open(Path pinRoot, DatapathSizes sizes) {
+        BpfObject object = BpfObject.loadResource(OBJECT_RESOURCE, pinRoot,
+                Map.of(CtMap.SHAPE.mapName(), sizes.ctEntries()));
         try {
-            return new Datapath(object);
+            Datapath datapath = new Datapath(object, sizes);
+            if (object.replacedMaps().contains(PolicyMaps.SHAPE.mapName())) {
+                // The endpoint maps belonged to the old nodus_policy (and maybe its old layout).
+                datapath.policies.unpinAll();
+            }
+            return datapath;
         } catch (RuntimeException e) {
             object.close();
             throw e;
@@ -92,6 +113,19 @@ public final class Datapath implements AutoCloseable {
 
     public MetricsMap metrics() {
         return metrics;
+    }
+
+    public ConfigMap config() {
+        return config;
+    }
+
+    public DatapathSizes sizes() {
+        return sizes;
+    }
+
+    /** Pinned maps this open replaced because their definition changed (empty on a plain restart). */
+    public java.util.Set<String> replacedMaps() {
+        return object.replacedMaps();
     }
 
     public BpfMap events() {

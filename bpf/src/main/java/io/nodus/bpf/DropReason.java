@@ -18,10 +18,10 @@ public enum DropReason {
     CT_INVALID_HEADER(135, "CT: Truncated or invalid header"),
     /** IPv6 and anything that is neither IPv4 nor ARP. */
     UNSUPPORTED_L3_PROTOCOL(139, "Unsupported L3 protocol"),
-    /** The connection-tracking entry of an allowed new flow could not be created. */
+    /** The connection-tracking entry of an allowed new flow could not be created: the CT map is full. */
     CT_MAP_INSERTION_FAILED(155, "CT: Map insertion failed"),
-    /** A non-first fragment in an enforced direction with no port-less allow entry. */
-    FRAGMENTATION_NOT_SUPPORTED(157, "IP fragmentation not supported"),
+    /** A later fragment whose first fragment was not seen, in an enforced direction without a port-less allow. */
+    FRAGMENT_NOT_FOUND(175, "First logical datagram fragment not found"),
     /** A DENY entry matched; deny wins over any allow. */
     POLICY_DENIED_BY_DENYLIST(181, "Policy denied by denylist"),
     /** A code this version does not know. */

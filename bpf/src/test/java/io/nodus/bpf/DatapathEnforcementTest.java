@@ -109,30 +109,6 @@ class DatapathEnforcementTest {
     }
 
     @Test
-    void denyEntryBeatsAnyAllowWhateverItsSpecificity() throws Exception {
-        PolicyMap policy = allowIngress(PolicyKey.ingress(CLIENT_IDENTITY, 80, PolicyKey.TCP));
-        policy.apply(Map.of(PolicyKey.ingress(CLIENT_IDENTITY, PolicyKey.ANY_PORT, PolicyKey.ANY_PROTO),
-                PolicyValue.DENY), List.of());
-        node.setEndpoint(node.server, true, false);
-
-        assertThat(node.tcp(80)).isFalse();
-        DatapathEvent drop = awaitDrop(e -> e.destinationPort() == 80);
-        assertThat(drop.reason()).isEqualTo(DropReason.POLICY_DENIED_BY_DENYLIST);
-        assertThat(drop.reason().description()).isEqualTo("Policy denied by denylist");
-
-        // A wildcard allow-all with a specific deny: only the denied port is dropped.
-        policy.apply(Map.of(PolicyKey.ingress(PolicyKey.ANY_IDENTITY, PolicyKey.ANY_PORT, PolicyKey.ANY_PROTO),
-                PolicyValue.ALLOW, PolicyKey.ingress(CLIENT_IDENTITY, 8080, PolicyKey.TCP), PolicyValue.DENY),
-                List.of(PolicyKey.ingress(CLIENT_IDENTITY, 80, PolicyKey.TCP),
-                        PolicyKey.ingress(CLIENT_IDENTITY, PolicyKey.ANY_PORT, PolicyKey.ANY_PROTO)));
-        assertThat(node.tcp(80)).isTrue();
-        assertThat(node.tcp(8080)).isFalse();
-        assertThat(awaitDrop(e -> e.destinationPort() == 8080).reason()).isEqualTo(DropReason.POLICY_DENIED_BY_DENYLIST);
-        assertThat(node.datapath.metrics().get(DropReason.POLICY_DENIED_BY_DENYLIST, TrafficDirection.INGRESS)
-                .packets()).isPositive();
-    }
-
-    @Test
     void udpAndIcmpFollowTheSameRules() throws Exception {
         PolicyMap policy = allowIngress(PolicyKey.ingress(CLIENT_IDENTITY, 5353, PolicyKey.UDP));
         node.setEndpoint(node.server, true, false);
@@ -224,18 +200,17 @@ class DatapathEnforcementTest {
     }
 
     @Test
-    void nonFirstFragmentsNeedAPortlessAllow() throws Exception {
-        PolicyMap policy = allowIngress(PolicyKey.ingress(CLIENT_IDENTITY, 5353, PolicyKey.UDP));
+    void laterFragmentsFollowTheirFirstFragment() throws Exception {
+        allowIngress(PolicyKey.ingress(CLIENT_IDENTITY, 5353, PolicyKey.UDP));
         node.setEndpoint(node.server, true, false);
         int fragmented = 3000; // > 1500 MTU: the client's stack sends fragments
 
-        assertThat(node.udp(5353)).isTrue();
-        assertThat(node.udp(5353, fragmented)).as("later fragments carry no port").isFalse();
-        assertThat(awaitDrop(e -> e.proto() == PolicyKey.UDP).reason()).isEqualTo(DropReason.FRAGMENTATION_NOT_SUPPORTED);
-
-        policy.apply(Map.of(PolicyKey.ingress(CLIENT_IDENTITY, PolicyKey.ANY_PORT, PolicyKey.UDP), PolicyValue.ALLOW),
-                List.of());
-        assertThat(node.udp(5353, fragmented)).isTrue();
+        assertThat(node.udp(5353, fragmented)).as("later fragments carry the first one's ports").isTrue();
+        assertThat(node.datapath.metrics().get(DropReason.FRAGMENT_NOT_FOUND, TrafficDirection.INGRESS).packets())
+                .isZero();
+        assertThat(node.udp(5354, fragmented)).isFalse();
+        assertThat(awaitDrop(e -> e.proto() == PolicyKey.UDP && e.destinationPort() == 5354).reason())
+                .isEqualTo(DropReason.POLICY_DENIED);
     }
 
     @Test

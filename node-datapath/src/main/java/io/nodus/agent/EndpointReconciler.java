@@ -1,10 +1,7 @@
 package io.nodus.agent;
 
-import io.nodus.agent.datapath.DesiredDatapath;
-import io.nodus.agent.datapath.MapSyncer;
 import io.nodus.agent.ipam.HostIpam;
 import io.nodus.agent.plumbing.EndpointPlumber;
-import io.nodus.agent.plumbing.HostNetwork;
 import io.nodus.bpf.Datapath;
 import io.nodus.raft.client.ControlPlaneClient;
 import io.nodus.state.image.ClusterImage;
@@ -15,161 +12,207 @@ import io.nodus.state.proto.Endpoint;
 import io.nodus.state.proto.EndpointState;
 import io.nodus.state.proto.MarkEndpointReady;
 import io.nodus.state.proto.Node;
+import java.util.Collection;
 import java.util.HashMap;
 import java.util.HashSet;
-import java.util.List;
 import java.util.Map;
 import java.util.Optional;
 import java.util.Set;
+import java.util.TreeSet;
 import java.util.UUID;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
 /**
- * One reconciliation pass: make the node's plumbing and maps match an image. For a pending local
- * endpoint it takes an address, plumbs the namespace and veth, writes its maps, attaches the
- * programs and only then tells the log it is ready, so an endpoint is never reachable before its
- * policy is enforced. It re-plumbs ready endpoints whose plumbing vanished and removes plumbing
- * of endpoints the log no longer has.
+ * The kernel side of local endpoints other than maps: for a pending endpoint it takes an address,
+ * plumbs the namespace and veth; it re-plumbs ready endpoints whose plumbing vanished, removes
+ * plumbing of endpoints the log no longer has, attaches the programs, and — once the endpoint's
+ * maps are written and the programs attached — tells the log the endpoint is ready, so an
+ * endpoint is never reachable before its policy is enforced.
  *
  * <p>Threading: used only by the agent's reconciler thread.
  */
-final class EndpointReconciler implements AutoCloseable {
+final class EndpointReconciler {
   private static final Logger LOG = LoggerFactory.getLogger(EndpointReconciler.class);
-  private static final long HOST_REFRESH_NANOS = 10_000_000_000L;
+
+  /**
+   * Where a local endpoint is plumbed.
+   *
+   * @param ifindex host-side veth ifindex
+   * @param ipv4 its address (known before the log records it, for a pending endpoint)
+   * @param hostInterface host-side veth name
+   */
+  record Attachment(int ifindex, String ipv4, String hostInterface) {}
 
   private final String node;
   private final ControlPlaneClient client;
   private final Datapath datapath;
-  private final MapSyncer syncer;
   private final EndpointPlumber plumber;
+  private final Map<String, Attachment> attachments = new HashMap<>();
   /** Addresses taken for pending endpoints, until the log shows them ready. */
   private final Map<String, String> reserved = new HashMap<>();
   /** Pending endpoints whose readiness the log accepted; their event has not arrived yet. */
   private final Set<String> readySubmitted = new HashSet<>();
   /** Host ifindexes the programs of this run are attached to (attaching replaces an older program). */
   private final Set<Integer> attached = new HashSet<>();
-  private List<String> hostAddresses = List.of();
-  private long hostRefreshedAt;
+  private final Set<String> failed = new TreeSet<>();
 
-  EndpointReconciler(String node, ControlPlaneClient client, Datapath datapath, MapSyncer syncer) {
+  EndpointReconciler(String node, ControlPlaneClient client, Datapath datapath) {
     this.node = node;
     this.client = client;
     this.datapath = datapath;
-    this.syncer = syncer;
     this.plumber = new EndpointPlumber(node);
   }
 
-  /** Returns true when everything is in line; false when some step failed and should be retried. */
-  boolean reconcile(ClusterImage image) {
-    Optional<Node> me = image.nodes().get(node);
-    if (me.isEmpty()) {
-      LOG.warn("node not in the log yet node={} revision={}", node, image.revision());
-      return false;
-    }
-    boolean complete = true;
-    Cidr podCidr = Cidr.parse(me.get().getPodCidr(), "podCidr");
-    List<Endpoint> local = image.endpoints().onNode(node);
-    Set<String> localNames = new HashSet<>();
-    Map<String, MapSyncer.Attachment> attachments = new HashMap<>();
-    Map<String, String> toMarkReady = new HashMap<>();
-
-    for (Endpoint e : local) {
-      localNames.add(e.getName());
-      try {
-        if (e.getState() == EndpointState.ENDPOINT_STATE_READY) {
-          reserved.remove(e.getName());
-          readySubmitted.remove(e.getName());
-          EndpointPlumber.Plumbed p = plumber.inspect(e.getName()).orElseGet(() -> {
-            LOG.warn("plumbing missing, recreating endpoint={} ipv4={}", e.getName(), e.getIpv4());
-            return plumber.plumb(e.getName(), e.getIpv4());
-          });
-          attachments.put(e.getName(), new MapSyncer.Attachment(p.hostIfindex(), e.getIpv4()));
-        } else {
-          String ip = reserved.get(e.getName());
-          if (ip == null) {
-            ip = HostIpam.allocate(podCidr, usedAddresses(image)).orElseThrow(
-                () -> new IllegalStateException("pod CIDR " + podCidr + " of node " + node + " has no free address"));
-            reserved.put(e.getName(), ip);
-          }
-          // Plumbing flushes addresses: never redo it for an endpoint already announced as ready.
-          String address = ip;
-          Optional<EndpointPlumber.Plumbed> done = readySubmitted.contains(e.getName()) ? plumber.inspect(e.getName()) : Optional.empty();
-          EndpointPlumber.Plumbed p = done.orElseGet(() -> plumber.plumb(e.getName(), address));
-          attachments.put(e.getName(), new MapSyncer.Attachment(p.hostIfindex(), ip));
-          if (done.isEmpty()) {
-            readySubmitted.remove(e.getName());
-            toMarkReady.put(e.getName(), p.hostInterface());
-          }
-        }
-      } catch (RuntimeException ex) {
-        complete = false;
-        LOG.error("endpoint plumbing failed endpoint={} error={}", e.getName(), ex.getMessage());
-      }
-    }
-    reserved.keySet().retainAll(localNames);
-    readySubmitted.retainAll(localNames);
-    for (EndpointPlumber.OwnedLink link : plumber.ownedLinks()) {
-      if (!localNames.contains(link.endpoint())) {
-        LOG.info("removing plumbing of deleted endpoint endpoint={} interface={}", link.endpoint(), link.hostInterface());
-        plumber.unplumb(link.endpoint());
-      }
-    }
-
-    syncer.sync(DesiredDatapath.compute(image, node, hostAddresses()), attachments);
-    attached.retainAll(attachments.values().stream().map(MapSyncer.Attachment::ifindex).toList());
-    for (Map.Entry<String, MapSyncer.Attachment> a : attachments.entrySet()) {
-      if (attached.add(a.getValue().ifindex())) {
-        try {
-          datapath.attach(a.getValue().ifindex());
-        } catch (RuntimeException ex) {
-          attached.remove(a.getValue().ifindex());
-          complete = false;
-          LOG.error("program attach failed endpoint={} ifindex={} error={}", a.getKey(), a.getValue().ifindex(), ex.getMessage());
-        }
-      }
-    }
-    for (Map.Entry<String, String> r : toMarkReady.entrySet()) {
-      if (!attached.contains(attachments.get(r.getKey()).ifindex())) {
-        continue;
-      }
-      complete &= markReady(r.getKey(), reserved.get(r.getKey()), r.getValue());
-    }
-    return complete;
+  Map<String, Attachment> attachments() {
+    return attachments;
   }
 
-  private boolean markReady(String endpoint, String ipv4, String hostInterface) {
+  /** Endpoints whose plumbing, attachment or readiness failed in the last pass (to retry). */
+  Set<String> failed() {
+    return failed;
+  }
+
+  /**
+   * Plumbs {@code names} (every local endpoint when null) and, when {@code sweep}, removes the
+   * plumbing of endpoints the log no longer has. Returns the names whose attachment changed.
+   */
+  Set<String> plumb(ClusterImage image, Collection<String> names, boolean sweep) {
+    Optional<Node> me = image.nodes().get(node);
+    Set<String> changed = new TreeSet<>();
+    if (me.isEmpty()) {
+      LOG.warn("node not in the log yet node={} revision={}", node, image.revision());
+      return changed;
+    }
+    Cidr podCidr = Cidr.parse(me.get().getPodCidr(), "podCidr");
+    Collection<String> todo = names != null ? names : image.endpoints().onNode(node).stream().map(Endpoint::getName).toList();
+    for (String name : todo) {
+      failed.remove(name);
+      Optional<Endpoint> e = image.endpoints().get(name).filter(x -> x.getNode().equals(node));
+      if (e.isEmpty()) {
+        forget(name, changed);
+        continue;
+      }
+      try {
+        Attachment at = plumbOne(image, podCidr, e.get());
+        if (!at.equals(attachments.put(name, at))) {
+          changed.add(name);
+        }
+      } catch (RuntimeException ex) {
+        failed.add(name);
+        LOG.error("endpoint plumbing failed endpoint={} error={}", name, ex.getMessage());
+      }
+    }
+    if (sweep) {
+      Set<String> local = new HashSet<>();
+      image.endpoints().onNode(node).forEach(x -> local.add(x.getName()));
+      for (EndpointPlumber.OwnedLink link : plumber.ownedLinks()) {
+        if (!local.contains(link.endpoint())) {
+          forget(link.endpoint(), changed);
+        }
+      }
+      for (String name : Set.copyOf(attachments.keySet())) {
+        if (!local.contains(name)) {
+          forget(name, changed);
+        }
+      }
+    }
+    return changed;
+  }
+
+  private Attachment plumbOne(ClusterImage image, Cidr podCidr, Endpoint e) {
+    if (e.getState() == EndpointState.ENDPOINT_STATE_READY) {
+      reserved.remove(e.getName());
+      readySubmitted.remove(e.getName());
+      EndpointPlumber.Plumbed p = plumber.inspect(e.getName()).orElseGet(() -> {
+        LOG.warn("plumbing missing, recreating endpoint={} ipv4={}", e.getName(), e.getIpv4());
+        return plumber.plumb(e.getName(), e.getIpv4());
+      });
+      return new Attachment(p.hostIfindex(), e.getIpv4(), p.hostInterface());
+    }
+    String ip = reserved.get(e.getName());
+    if (ip == null) {
+      Set<String> used = new HashSet<>(image.endpoints().byIpv4().keys());
+      used.addAll(reserved.values());
+      ip = HostIpam.allocate(podCidr, used).orElseThrow(
+          () -> new IllegalStateException("pod CIDR " + podCidr + " of node " + node + " has no free address"));
+      reserved.put(e.getName(), ip);
+    }
+    // Plumbing flushes addresses: never redo it for an endpoint already announced as ready.
+    String address = ip;
+    EndpointPlumber.Plumbed p = (readySubmitted.contains(e.getName()) ? plumber.inspect(e.getName()) : Optional.<EndpointPlumber.Plumbed>empty())
+        .orElseGet(() -> {
+          readySubmitted.remove(e.getName());
+          return plumber.plumb(e.getName(), address);
+        });
+    return new Attachment(p.hostIfindex(), ip, p.hostInterface());
+  }
+
+  private void forget(String name, Set<String> changed) {
+    if (plumber.inspect(name).isPresent() || plumber.ownedLinks().stream().anyMatch(l -> l.endpoint().equals(name))) {
+      LOG.info("removing plumbing of deleted endpoint endpoint={}", name);
+      plumber.unplumb(name);
+    }
+    Attachment at = attachments.remove(name);
+    if (at != null) {
+      attached.remove(at.ifindex());
+      changed.add(name);
+    }
+    reserved.remove(name);
+    readySubmitted.remove(name);
+  }
+
+  /** Attaches the programs to every plumbed endpoint not yet attached by this run; false on a failure. */
+  boolean attachAll() {
+    boolean ok = true;
+    for (Map.Entry<String, Attachment> a : attachments.entrySet()) {
+      int ifindex = a.getValue().ifindex();
+      if (attached.add(ifindex)) {
+        try {
+          datapath.attach(ifindex);
+        } catch (RuntimeException ex) {
+          attached.remove(ifindex);
+          failed.add(a.getKey());
+          ok = false;
+          LOG.error("program attach failed endpoint={} ifindex={} error={}", a.getKey(), ifindex, ex.getMessage());
+        }
+      }
+    }
+    attached.retainAll(attachments.values().stream().map(Attachment::ifindex).toList());
+    return ok;
+  }
+
+  /**
+   * Tells the log that pending endpoints are ready, for those plumbed and attached whose maps
+   * hold their policy ({@code mapsWritten}); false when one was refused.
+   */
+  boolean markReady(ClusterImage image, Set<String> mapsWritten) {
+    boolean ok = true;
+    for (Endpoint e : image.endpoints().onNode(node)) {
+      Attachment at = attachments.get(e.getName());
+      if (e.getState() == EndpointState.ENDPOINT_STATE_READY || at == null || readySubmitted.contains(e.getName())
+          || !attached.contains(at.ifindex()) || !mapsWritten.contains(e.getName())) {
+        continue;
+      }
+      ok &= markReady(e.getName(), at);
+    }
+    return ok;
+  }
+
+  private boolean markReady(String endpoint, Attachment at) {
     CommandResult result = client.submit(Command.newBuilder().setRequestId("ready-" + endpoint + "-" + UUID.randomUUID())
-        .setMarkEndpointReady(MarkEndpointReady.newBuilder().setName(endpoint).setIpv4(ipv4).setInterfaceName(hostInterface))
+        .setMarkEndpointReady(MarkEndpointReady.newBuilder().setName(endpoint).setIpv4(at.ipv4()).setInterfaceName(at.hostInterface()))
         .build());
     if (result.hasRejection()) {
       // E.g. the endpoint was deleted meanwhile, or the address is taken: choose again next pass.
-      LOG.warn("endpoint ready refused endpoint={} ipv4={} code={} message={}", endpoint, ipv4,
+      LOG.warn("endpoint ready refused endpoint={} ipv4={} code={} message={}", endpoint, at.ipv4(),
           result.getRejection().getCode(), result.getRejection().getMessage());
       reserved.remove(endpoint);
+      failed.add(endpoint);
       return false;
     }
-    LOG.info("endpoint ready endpoint={} ipv4={} interface={}", endpoint, ipv4, hostInterface);
+    LOG.info("endpoint ready endpoint={} ipv4={} interface={}", endpoint, at.ipv4(), at.hostInterface());
     readySubmitted.add(endpoint);
     return true;
-  }
-
-  private Set<String> usedAddresses(ClusterImage image) {
-    Set<String> used = new HashSet<>(image.endpoints().byIpv4().keys());
-    used.addAll(reserved.values());
-    return used;
-  }
-
-  private List<String> hostAddresses() {
-    if (System.nanoTime() - hostRefreshedAt > HOST_REFRESH_NANOS || hostAddresses.isEmpty()) {
-      hostAddresses = HostNetwork.ipv4Addresses();
-      hostRefreshedAt = System.nanoTime();
-    }
-    return hostAddresses;
-  }
-
-  @Override
-  public void close() {
-    syncer.close();
   }
 }

@@ -1,12 +1,13 @@
 package io.nodus.bpf.events;
 
-/** {@code nodus_event.type}. */
+/** {@code nodus_event.type}, with Cilium's monitor message numbers. */
 public enum EventType {
+    /** A dropped packet, with its reason. */
     DROP(1),
-    /** Reserved: the datapath does not emit it yet. */
-    POLICY_VERDICT(2),
-    /** Reserved: the datapath does not emit it yet. */
-    TRACE(3),
+    /** A forwarded packet of a traced endpoint (opt-in), with its observation point and CT state. */
+    TRACE(4),
+    /** An allowed new flow in an enforced direction, with the policy entry that allowed it. */
+    POLICY_VERDICT(5),
     UNKNOWN(-1);
 
     private final int code;

@@ -203,6 +203,67 @@ public final class BpfMap implements AutoCloseable {
         return keys;
     }
 
+    /** One key and its value, as raw bytes (a per-CPU value holds every CPU's slot). */
+    public record Entry(byte[] key, byte[] value) {
+    }
+
+    /**
+     * Every key with its value: batch lookups where the map type has them (hash, array), else a
+     * get_next_key walk with one lookup per key. Not a snapshot: concurrent writers may be seen.
+     */
+    public List<Entry> entries() {
+        Optional<List<Entry>> batched = lookupAllBatched();
+        if (batched.isPresent()) {
+            return batched.get();
+        }
+        List<Entry> out = new ArrayList<>();
+        for (byte[] key : keys()) {
+            lookup(key).ifPresent(v -> out.add(new Entry(key, v)));
+        }
+        return out;
+    }
+
+    private Optional<List<Entry>> lookupAllBatched() {
+        int chunk = Math.max(1, Math.min(maxEntries, 4096));
+        // The batch token is a bucket index for hashes and a key for arrays: room for either.
+        byte[] in = null;
+        byte[] out = new byte[Math.max(keySize, 8)];
+        List<Entry> all = new ArrayList<>();
+        while (true) {
+            int stride = valueBufferSize();
+            byte[] keys = new byte[chunk * keySize];
+            byte[] values = new byte[chunk * stride];
+            int[] count = {chunk};
+            Pointer opts = OptionStructs.mapBatchOpts(0);
+            int rc = Native.libbpf().bpf_map_lookup_batch(fd(), in, out, keys, values, count, opts);
+            Reference.reachabilityFence(opts);
+            if (rc == -Errno.ENOTSUPP || rc == -Errno.EOPNOTSUPP) {
+                return Optional.empty();
+            }
+            if (rc == -Errno.ENOSPC) {
+                // One hash bucket holds more elements than the chunk: retry this step with more room.
+                chunk *= 2;
+                continue;
+            }
+            if (rc < 0 && rc != -Errno.ENOENT) {
+                throw new BpfException("bpf_map_lookup_batch " + name, -rc);
+            }
+            for (int i = 0; i < count[0]; i++) {
+                all.add(new Entry(Arrays.copyOfRange(keys, i * keySize, (i + 1) * keySize),
+                        Arrays.copyOfRange(values, i * stride, (i + 1) * stride)));
+            }
+            if (rc == -Errno.ENOENT) {
+                return Optional.of(all);
+            }
+            in = out.clone();
+        }
+    }
+
+    /** Number of elements, counted by walking the keys. */
+    public int count() {
+        return keys().size();
+    }
+
     /**
      * Writes all pairs with {@code bpf_map_update_batch}, or one by one where the map type has no
      * batch support. Returns the number of elements written.

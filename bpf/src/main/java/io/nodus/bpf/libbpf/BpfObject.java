@@ -25,7 +25,8 @@ import org.slf4j.LoggerFactory;
  * A loaded BPF ELF object: its programs (by name, as fds) and maps (by name). Maps declared with
  * {@code LIBBPF_PIN_BY_NAME} are pinned under {@code pinRoot}: the first load creates and pins
  * them, later loads (an agent restart) reuse the pinned maps and their contents. A pinned map whose
- * definition changed fails the load ("parameter mismatch"); upgrades need a migration.
+ * definition changed would fail the load ("parameter mismatch") or, for a map-in-map whose inner
+ * template changed, load with the old template: such pins are replaced first ({@link PinnedLayouts}).
  *
  * <p>Closing the object closes program and map fds; pins, and programs attached to tc, stay.
  * Threading: immutable after {@link #load}; lookups are safe from any thread.
@@ -40,13 +41,16 @@ public final class BpfObject implements AutoCloseable {
     private final Path pinRoot;
     private final Map<String, Integer> programs;
     private final Map<String, BpfMap> maps;
+    private final Set<String> replacedMaps;
     private final AtomicBoolean closed = new AtomicBoolean();
 
-    private BpfObject(Pointer object, Path pinRoot, Map<String, Integer> programs, Map<String, BpfMap> maps) {
+    private BpfObject(Pointer object, Path pinRoot, Map<String, Integer> programs, Map<String, BpfMap> maps,
+            Set<String> replacedMaps) {
         this.object = object;
         this.pinRoot = pinRoot;
         this.programs = Collections.unmodifiableMap(programs);
         this.maps = Collections.unmodifiableMap(maps);
+        this.replacedMaps = Set.copyOf(replacedMaps);
     }
 
     /**
@@ -54,6 +58,11 @@ public final class BpfObject implements AutoCloseable {
      * copied to a temporary file that is removed once the object is loaded.
      */
     public static BpfObject loadResource(String resource, Path pinRoot) {
+        return loadResource(resource, pinRoot, Map.of());
+    }
+
+    /** As {@link #loadResource(String, Path)}, resizing the named maps before they are created. */
+    public static BpfObject loadResource(String resource, Path pinRoot, Map<String, Integer> maxEntries) {
         Path tmp = null;
         try (InputStream in = BpfObject.class.getResourceAsStream(resource)) {
             if (in == null) {
@@ -61,7 +70,7 @@ public final class BpfObject implements AutoCloseable {
             }
             tmp = Files.createTempFile("nodus-bpf-", ".o");
             Files.copy(in, tmp, StandardCopyOption.REPLACE_EXISTING);
-            return load(tmp, pinRoot);
+            return load(tmp, pinRoot, maxEntries);
         } catch (IOException e) {
             throw new UncheckedIOException(e);
         } finally {
@@ -77,6 +86,15 @@ public final class BpfObject implements AutoCloseable {
 
     /** Opens and loads {@code objectFile}, pinning by-name maps under {@code pinRoot} (created). */
     public static BpfObject load(Path objectFile, Path pinRoot) {
+        return load(objectFile, pinRoot, Map.of());
+    }
+
+    /**
+     * Opens {@code objectFile}, gives the maps named in {@code maxEntries} that many entries,
+     * replaces pins whose map definition differs from this object's (see {@link PinnedLayouts}),
+     * then loads the object, creating or reusing the pinned maps under {@code pinRoot}.
+     */
+    public static BpfObject load(Path objectFile, Path pinRoot, Map<String, Integer> maxEntries) {
         try {
             Files.createDirectories(pinRoot);
         } catch (IOException e) {
@@ -89,7 +107,7 @@ public final class BpfObject implements AutoCloseable {
                 KERNEL_LOG_SIZE);
         LibbpfLog.startCapture();
         Pointer object;
-        String libbpfSaid;
+        Set<String> replaced;
         try {
             object = lib.bpf_object__open_file(objectFile.toString(), opts.opts());
             if (object == null) {
@@ -97,14 +115,24 @@ public final class BpfObject implements AutoCloseable {
                 throw new BpfException("bpf_object__open_file " + objectFile, errno,
                         LibbpfLog.stopCapture(LOG_TAIL_CHARS));
             }
+            Map<String, byte[]> layouts;
+            try {
+                resize(lib, object, maxEntries);
+                layouts = PinnedLayouts.describe(lib, object);
+                replaced = PinnedLayouts.retireChanged(pinRoot, layouts);
+            } catch (RuntimeException e) {
+                lib.bpf_object__close(object);
+                throw e;
+            }
             int rc = lib.bpf_object__load(object);
-            libbpfSaid = LibbpfLog.stopCapture(LOG_TAIL_CHARS);
+            String libbpfSaid = LibbpfLog.stopCapture(LOG_TAIL_CHARS);
             if (rc < 0) {
                 lib.bpf_object__close(object);
                 String verifier = kernelLog.getString(0, KERNEL_LOG_SIZE, StandardCharsets.UTF_8);
                 throw new BpfException("bpf_object__load " + objectFile + " pinRoot=" + pinRoot, -rc,
                         libbpfSaid + tail(verifier));
             }
+            PinnedLayouts.record(pinRoot, layouts);
         } finally {
             LibbpfLog.stopCapture(0);
             // libbpf reads the strings and writes the log buffer during these calls only.
@@ -125,8 +153,27 @@ public final class BpfObject implements AutoCloseable {
             lib.bpf_object__close(object);
             throw e;
         }
-        LOG.debug("object={} pinRoot={} programs={} maps={}", objectName, pinRoot, programs.keySet(), maps.keySet());
-        return new BpfObject(object, pinRoot, programs, maps);
+        LOG.debug("object={} pinRoot={} programs={} maps={} replaced={}", objectName, pinRoot, programs.keySet(),
+                maps.keySet(), replaced);
+        return new BpfObject(object, pinRoot, programs, maps, replaced);
+    }
+
+    private static void resize(LibBpf lib, Pointer object, Map<String, Integer> maxEntries) {
+        Set<String> unknown = new java.util.TreeSet<>(maxEntries.keySet());
+        for (Pointer m = lib.bpf_object__next_map(object, null); m != null; m = lib.bpf_object__next_map(object, m)) {
+            String name = lib.bpf_map__name(m);
+            Integer size = maxEntries.get(name);
+            if (size != null) {
+                if (size <= 0) {
+                    throw new IllegalArgumentException("max entries of " + name + " must be > 0, was " + size);
+                }
+                Native.check("bpf_map__set_max_entries " + name, lib.bpf_map__set_max_entries(m, size));
+                unknown.remove(name);
+            }
+        }
+        if (!unknown.isEmpty()) {
+            throw new IllegalArgumentException("no such maps to resize: " + unknown);
+        }
     }
 
     private static String tail(String log) {
@@ -146,6 +193,14 @@ public final class BpfObject implements AutoCloseable {
 
     public Set<String> mapNames() {
         return maps.keySet();
+    }
+
+    /**
+     * Pinned maps this load found with a different definition and replaced by new, empty ones
+     * (the old maps live on while old programs still use them).
+     */
+    public Set<String> replacedMaps() {
+        return replacedMaps;
     }
 
     /** The program's fd, valid until this object is closed. */

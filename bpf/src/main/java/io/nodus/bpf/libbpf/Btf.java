@@ -32,6 +32,7 @@ public final class Btf implements AutoCloseable {
 
     /** Size in bytes of {@code struct name}, or empty when the BTF has no such struct. */
     public OptionalInt structSize(String name) {
+        java.util.Objects.requireNonNull(name, "name"); // libbpf would dereference NULL
         int id = Native.libbpf().btf__find_by_name_kind(btf, name, KIND_STRUCT);
         if (id < 0) {
             return OptionalInt.empty();

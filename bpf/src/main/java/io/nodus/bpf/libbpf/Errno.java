@@ -7,6 +7,8 @@ public final class Errno {
     public static final int E2BIG = 7;
     public static final int EEXIST = 17;
     public static final int EINVAL = 22;
+    /** An LPM trie (or other no-prealloc map) is full. */
+    public static final int ENOSPC = 28;
     public static final int EOPNOTSUPP = 95;
     /** Kernel-internal "operation not supported", which the bpf syscall leaks for batch ops. */
     public static final int ENOTSUPP = 524;

@@ -57,6 +57,24 @@ public interface LibBpf {
 
     int bpf_map__fd(Pointer map);
 
+    int bpf_map__type(Pointer map);
+
+    int bpf_map__key_size(Pointer map);
+
+    int bpf_map__value_size(Pointer map);
+
+    int bpf_map__max_entries(Pointer map);
+
+    int bpf_map__set_max_entries(Pointer map, int maxEntries);
+
+    int bpf_map__map_flags(Pointer map);
+
+    /** The inner-map template of a map-in-map, or NULL. */
+    Pointer bpf_map__inner_map(Pointer map);
+
+    /** Where the map is (or will be) pinned, or NULL when it is not pinned. */
+    String bpf_map__pin_path(Pointer map);
+
     // ---- maps
 
     int bpf_map_create(int mapType, String name, int keySize, int valueSize, int maxEntries, Pointer opts);
@@ -73,6 +91,10 @@ public interface LibBpf {
     int bpf_map_update_batch(int fd, @In byte[] keys, @In byte[] values, int[] count, Pointer opts);
 
     int bpf_map_delete_batch(int fd, @In byte[] keys, int[] count, Pointer opts);
+
+    /** A null {@code inBatch} starts from the beginning; -ENOENT ends the walk (count may be > 0). */
+    int bpf_map_lookup_batch(int fd, @In byte[] inBatch, @Out byte[] outBatch, @Out byte[] keys,
+            @Out byte[] values, int[] count, Pointer opts);
 
     int bpf_map_get_fd_by_id(int id);
 

@@ -16,6 +16,7 @@ public interface LibC {
     int O_CLOEXEC = 0x80000;
     int CLONE_NEWNET = 0x40000000;
     int CLOCK_MONOTONIC = 1;
+    int CLOCK_MONOTONIC_COARSE = 6;
 
     @SaveError
     int open(String path, int flags);

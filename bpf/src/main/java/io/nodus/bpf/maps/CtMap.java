@@ -4,6 +4,7 @@ import java.nio.ByteBuffer;
 import java.nio.ByteOrder;
 import java.nio.file.Path;
 import java.util.LinkedHashMap;
+import java.util.List;
 import java.util.Map;
 import java.util.Optional;
 
@@ -14,14 +15,16 @@ import io.nodus.bpf.libbpf.MapType;
 import io.nodus.bpf.libbpf.Native;
 
 /**
- * {@code nodus_ct}: LRU hash of tracked connections. The datapath creates an entry for every
- * allowed new flow and refreshes it on each packet; expired entries are ignored by the datapath
- * and evicted by the LRU, or removed here with {@link #deleteExpired(long)}.
+ * {@code nodus_ct}: hash of tracked connections. The datapath creates an entry for every allowed
+ * new flow and refreshes it on each packet; expired entries are ignored by the datapath and
+ * removed here with {@link #deleteExpired(long)} (the agent's CT garbage collector). The table is
+ * not an LRU: when it is full, new flows are dropped as "CT: Map insertion failed" and counted,
+ * rather than live connections being evicted silently.
  * Layout: {@code struct ct_key} and {@code struct ct_value}.
  * Threading: stateless over the kernel map; safe from any thread.
  */
 public final class CtMap implements AutoCloseable {
-    public static final MapShape SHAPE = new MapShape("nodus_ct", MapType.LRU_HASH, "ct_key", 16, "ct_value", 32);
+    public static final MapShape SHAPE = new MapShape("nodus_ct", MapType.HASH, "ct_key", 16, "ct_value", 32);
 
     private final BpfMap map;
 
@@ -37,21 +40,26 @@ public final class CtMap implements AutoCloseable {
         return map;
     }
 
-    /** Now on the clock of {@code bpf_ktime_get_ns()} (CLOCK_MONOTONIC). */
+    /** Now on the datapath's CT clock, {@code bpf_ktime_get_coarse_ns()} (CLOCK_MONOTONIC_COARSE). */
     public static long kernelNowNs() {
         long[] ts = new long[2];
-        if (Native.libc().clock_gettime(LibC.CLOCK_MONOTONIC, ts) != 0) {
-            throw new IllegalStateException("clock_gettime(CLOCK_MONOTONIC) failed");
+        if (Native.libc().clock_gettime(LibC.CLOCK_MONOTONIC_COARSE, ts) != 0) {
+            throw new IllegalStateException("clock_gettime(CLOCK_MONOTONIC_COARSE) failed");
         }
         return ts[0] * 1_000_000_000L + ts[1];
     }
 
     public Map<CtKey, CtValue> entries() {
         Map<CtKey, CtValue> out = new LinkedHashMap<>();
-        for (byte[] key : map.keys()) {
-            map.lookup(key).ifPresent(v -> out.put(decodeKey(key), decodeValue(v)));
+        for (BpfMap.Entry e : map.entries()) {
+            out.put(decodeKey(e.key()), decodeValue(e.value()));
         }
         return out;
+    }
+
+    /** How many entries the table can hold. */
+    public int capacity() {
+        return map.maxEntries();
     }
 
     public Optional<CtValue> lookup(CtKey key) {
@@ -62,15 +70,28 @@ public final class CtMap implements AutoCloseable {
         return map.delete(encodeKey(key));
     }
 
-    /** Removes entries whose deadline passed before {@code nowNs}; returns how many. */
-    public int deleteExpired(long nowNs) {
+    /** What one garbage-collection pass saw and did. */
+    public record GcResult(int scanned, int deleted) {
+    }
+
+    /**
+     * Removes entries whose deadline passed before {@code nowNs}. An entry is looked up again just
+     * before it is deleted, so a flow the datapath revived meanwhile keeps its entry (the window
+     * left is one syscall wide, as in Cilium's GC).
+     */
+    public GcResult deleteExpired(long nowNs) {
+        List<BpfMap.Entry> all = map.entries();
         int deleted = 0;
-        for (Map.Entry<CtKey, CtValue> e : entries().entrySet()) {
-            if (e.getValue().expired(nowNs) && delete(e.getKey())) {
+        for (BpfMap.Entry e : all) {
+            if (!decodeValue(e.value()).expired(nowNs)) {
+                continue;
+            }
+            Optional<byte[]> again = map.lookup(e.key());
+            if (again.isPresent() && decodeValue(again.get()).expired(nowNs) && map.delete(e.key())) {
                 deleted++;
             }
         }
-        return deleted;
+        return new GcResult(all.size(), deleted);
     }
 
     static byte[] encodeKey(CtKey key) {
@@ -105,7 +126,7 @@ public final class CtMap implements AutoCloseable {
         ByteBuffer b = ByteBuffer.wrap(value).order(ByteOrder.nativeOrder());
         int flags = b.getInt(24);
         return new CtValue(b.getLong(0), b.getLong(8), b.getLong(16), (flags & CtValue.F_TCP_FIN) != 0,
-                (flags & CtValue.F_TCP_RST) != 0);
+                (flags & CtValue.F_TCP_RST) != 0, (flags & CtValue.F_SEEN_REPLY) != 0);
     }
 
     @Override

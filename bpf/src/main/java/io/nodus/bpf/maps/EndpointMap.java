@@ -49,9 +49,8 @@ public final class EndpointMap implements AutoCloseable {
     /** ifindex -> endpoint. */
     public Map<Integer, EndpointInfo> entries() {
         Map<Integer, EndpointInfo> out = new LinkedHashMap<>();
-        for (byte[] key : map.keys()) {
-            int ifindex = ByteBuffer.wrap(key).order(ByteOrder.nativeOrder()).getInt(0);
-            map.lookup(key).ifPresent(v -> out.put(ifindex, decodeValue(v)));
+        for (BpfMap.Entry e : map.entries()) {
+            out.put(ByteBuffer.wrap(e.key()).order(ByteOrder.nativeOrder()).getInt(0), decodeValue(e.value()));
         }
         return out;
     }
@@ -76,7 +75,8 @@ public final class EndpointMap implements AutoCloseable {
         ByteBuffer b = ByteBuffer.wrap(value).order(ByteOrder.nativeOrder());
         int flags = b.getInt(12);
         return new EndpointInfo(b.getInt(0), b.getInt(4), Ipv4.of(value, 8),
-                (flags & EndpointInfo.F_INGRESS_ENFORCED) != 0, (flags & EndpointInfo.F_EGRESS_ENFORCED) != 0);
+                (flags & EndpointInfo.F_INGRESS_ENFORCED) != 0, (flags & EndpointInfo.F_EGRESS_ENFORCED) != 0,
+                (flags & EndpointInfo.F_TRACE) != 0);
     }
 
     @Override

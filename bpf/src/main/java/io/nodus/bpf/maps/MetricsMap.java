@@ -12,15 +12,18 @@ import io.nodus.bpf.libbpf.BpfMap;
 import io.nodus.bpf.libbpf.MapType;
 
 /**
- * {@code nodus_metrics}: per-CPU hash of packet/byte counters by (reason, direction). The datapath
- * counts every packet of a known endpoint: forwarded under reason 0, drops under their reason,
- * lost events under {@link DropReason#EVENT_LOST}. Reads sum the per-CPU slots.
- * Layout: {@code struct metrics_key} and {@code struct metrics_value}.
+ * {@code nodus_metrics}: per-CPU array of packet/byte counters indexed by {@code (reason << 1) |
+ * direction}. The datapath counts every packet of a known endpoint: forwarded under reason 0,
+ * drops under their reason, lost events under {@link DropReason#EVENT_LOST}. An array, so that
+ * the packet path never inserts; reads sum the per-CPU slots and skip the zero counters.
+ * Layout: {@code struct metrics_value}.
  * Threading: stateless over the kernel map; safe from any thread.
  */
 public final class MetricsMap implements AutoCloseable {
     public static final MapShape SHAPE =
-            new MapShape("nodus_metrics", MapType.PERCPU_HASH, "metrics_key", 4, "metrics_value", 16);
+            new MapShape("nodus_metrics", MapType.PERCPU_ARRAY, null, 4, "metrics_value", 16);
+    /** {@code NODUS_METRICS_MAX}: 256 reasons by 2 directions. */
+    public static final int SLOTS = 512;
 
     private final BpfMap map;
 
@@ -36,11 +39,14 @@ public final class MetricsMap implements AutoCloseable {
         return map;
     }
 
-    /** All counters, each summed over the CPUs. */
+    /** Every non-zero counter, summed over the CPUs. */
     public Map<MetricsKey, Counters> totals() {
         Map<MetricsKey, Counters> out = new LinkedHashMap<>();
-        for (byte[] key : map.keys()) {
-            map.lookup(key).ifPresent(v -> out.put(decodeKey(key), sum(v)));
+        for (BpfMap.Entry e : map.entries()) {
+            Counters c = sum(e.value());
+            if (c.packets() > 0) {
+                out.put(decodeKey(e.key()), c);
+            }
         }
         return out;
     }
@@ -63,11 +69,13 @@ public final class MetricsMap implements AutoCloseable {
     }
 
     static byte[] encodeKey(MetricsKey key) {
-        return new byte[] {(byte) key.reasonCode(), (byte) key.direction().code(), 0, 0};
+        int index = (key.reasonCode() << 1) | key.direction().code();
+        return ByteBuffer.allocate(4).order(ByteOrder.nativeOrder()).putInt(index).array();
     }
 
     static MetricsKey decodeKey(byte[] key) {
-        return new MetricsKey(key[0] & 0xff, TrafficDirection.of(key[1] & 0xff));
+        int index = ByteBuffer.wrap(key).order(ByteOrder.nativeOrder()).getInt(0);
+        return new MetricsKey(index >>> 1, TrafficDirection.of(index & 1));
     }
 
     @Override

@@ -6,6 +6,7 @@ import java.nio.ByteBuffer;
 import java.nio.ByteOrder;
 import java.nio.file.Files;
 import java.nio.file.Path;
+import java.util.Map;
 import java.util.Optional;
 import java.util.Set;
 import java.util.TreeSet;
@@ -33,14 +34,29 @@ public final class PolicyMaps implements AutoCloseable {
 
     private final BpfMap outer;
     private final Path pinRoot;
+    private final int defaultCapacity;
 
     public PolicyMaps(BpfMap outer, Path pinRoot) {
+        this(outer, pinRoot, PolicyMap.DEFAULT_CAPACITY);
+    }
+
+    /** {@code defaultCapacity}: entries of the maps {@link #openOrCreate} creates. */
+    public PolicyMaps(BpfMap outer, Path pinRoot, int defaultCapacity) {
         this.outer = SHAPE.check(outer);
         this.pinRoot = pinRoot;
+        if (defaultCapacity <= 0) {
+            throw new IllegalArgumentException("capacity must be > 0, was " + defaultCapacity);
+        }
+        this.defaultCapacity = defaultCapacity;
     }
 
     public static PolicyMaps openPinned(Path pinRoot) {
         return new PolicyMaps(BpfMap.openPinned(pinRoot.resolve(SHAPE.mapName())), pinRoot);
+    }
+
+    /** Entries of a newly created endpoint policy map. */
+    public int defaultCapacity() {
+        return defaultCapacity;
     }
 
     public BpfMap map() {
@@ -51,11 +67,10 @@ public final class PolicyMaps implements AutoCloseable {
         return pinRoot.resolve(INNER_PIN_PREFIX + endpointId);
     }
 
-    /** Creates, pins and installs an empty policy map for the endpoint; fails if one is pinned. */
-    public PolicyMap create(int endpointId) {
+    /** Creates, pins and installs an empty policy map of {@code capacity} entries; fails if one is pinned. */
+    public PolicyMap create(int endpointId, int capacity) {
         checkId(endpointId);
-        BpfMap inner = BpfMap.create(MapType.HASH, PolicyMap.SHAPE.keySize(), PolicyMap.SHAPE.valueSize(),
-                PolicyMap.MAX_ENTRIES, PolicyMap.MAP_FLAGS, "nodus_pol_" + endpointId);
+        BpfMap inner = newInner(endpointId, capacity);
         try {
             inner.pin(pinPath(endpointId));
         } catch (RuntimeException e) {
@@ -69,8 +84,50 @@ public final class PolicyMaps implements AutoCloseable {
             inner.close();
             throw e;
         }
-        LOG.debug("endpoint={} policy map created id={}", endpointId, inner.id());
+        LOG.debug("endpoint={} policy map created id={} capacity={}", endpointId, inner.id(), capacity);
         return new PolicyMap(endpointId, inner);
+    }
+
+    /** {@link #create(int, int)} with the {@link #defaultCapacity()}. */
+    public PolicyMap create(int endpointId) {
+        return create(endpointId, defaultCapacity);
+    }
+
+    /**
+     * Replaces the endpoint's policy map in one step: a new map of {@code capacity} entries is
+     * filled with {@code contents} first, then swapped into {@code nodus_policy} (the datapath sees
+     * the old map or the new one, never a mix), then pinned in place of the old one. Used when a
+     * change does not fit next to the old entries, or the capacity changes. The caller closes its
+     * handle on the old map.
+     */
+    public PolicyMap replace(int endpointId, int capacity, Map<PolicyKey, PolicyValue> contents) {
+        checkId(endpointId);
+        if (contents.size() > capacity) {
+            throw new IllegalArgumentException(contents.size() + " entries do not fit a map of " + capacity);
+        }
+        BpfMap inner = newInner(endpointId, capacity);
+        PolicyMap fresh = new PolicyMap(endpointId, inner);
+        try {
+            fresh.apply(contents, java.util.List.of());
+            install(endpointId, inner);
+            // Crash between these two: the restarted agent finds no pin and installs a new map.
+            unpin(endpointId);
+            inner.pin(pinPath(endpointId));
+        } catch (RuntimeException e) {
+            inner.close();
+            throw e;
+        }
+        LOG.debug("endpoint={} policy map replaced id={} capacity={} entries={}", endpointId, inner.id(), capacity,
+                contents.size());
+        return fresh;
+    }
+
+    private static BpfMap newInner(int endpointId, int capacity) {
+        if (capacity <= 0) {
+            throw new IllegalArgumentException("capacity must be > 0, was " + capacity);
+        }
+        return BpfMap.create(MapType.LPM_TRIE, PolicyMap.SHAPE.keySize(), PolicyMap.SHAPE.valueSize(), capacity,
+                PolicyMap.MAP_FLAGS, "nodus_pol_" + endpointId);
     }
 
     /** Opens the pinned policy map of the endpoint (e.g. after a restart), re-installing it if needed. */
@@ -94,6 +151,31 @@ public final class PolicyMaps implements AutoCloseable {
 
     public PolicyMap openOrCreate(int endpointId) {
         return open(endpointId).orElseGet(() -> create(endpointId));
+    }
+
+    /** Endpoint ids that have a pinned policy map under the pin root (installed or not). */
+    public Set<Integer> pinnedEndpointIds() {
+        Set<Integer> ids = new TreeSet<>();
+        try (java.util.stream.Stream<Path> pins = Files.list(pinRoot)) {
+            for (Path p : pins.toList()) {
+                String name = p.getFileName().toString();
+                if (name.startsWith(INNER_PIN_PREFIX) && name.substring(INNER_PIN_PREFIX.length()).matches("\\d+")) {
+                    ids.add(Integer.parseInt(name.substring(INNER_PIN_PREFIX.length())));
+                }
+            }
+        } catch (IOException e) {
+            throw new UncheckedIOException("cannot list " + pinRoot, e);
+        }
+        return ids;
+    }
+
+    /** Unpins every endpoint policy map (after {@code nodus_policy} itself was replaced). */
+    public int unpinAll() {
+        int n = 0;
+        for (int id : pinnedEndpointIds()) {
+            n += unpin(id) ? 1 : 0;
+        }
+        return n;
     }
 
     /** Kernel id of the inner map the datapath uses for this endpoint, if any. */
@@ -120,6 +202,7 @@ public final class PolicyMaps implements AutoCloseable {
     }
 
     private void install(int endpointId, BpfMap inner) {
+        // Replacing an existing value is atomic for the datapath: a lookup sees the old or the new map.
         // A map-in-map value is written as the inner map's fd and read back as its id.
         byte[] fd = ByteBuffer.allocate(4).order(ByteOrder.nativeOrder()).putInt(inner.fd()).array();
         outer.update(encodeKey(endpointId), fd, BpfMap.BPF_ANY);

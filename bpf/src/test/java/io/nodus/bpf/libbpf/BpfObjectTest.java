@@ -51,17 +51,27 @@ class BpfObjectTest {
     }
 
     @Test
-    void incompatiblePinFailsTheLoadWithLibbpfsExplanation() throws Exception {
+    void aPinOfUnknownDefinitionIsReplacedInsteadOfFailingTheLoad() throws Exception {
         Files.createDirectories(pinRoot);
+        int impostorId;
         try (BpfMap impostor = BpfMap.create(MapType.HASH, 4, 4, 8, "nodus_ct")) {
             impostor.pin(pinRoot.resolve("nodus_ct"));
+            impostorId = impostor.id();
         }
-        assertThatThrownBy(() -> BpfObject.loadResource(Datapath.OBJECT_RESOURCE, pinRoot))
-                .isInstanceOfSatisfying(BpfException.class, e -> {
-                    assertThat(e.operation()).contains("bpf_object__load");
-                    assertThat(e.getMessage()).contains("nodus_ct");
-                })
-                .hasMessageContaining("pinned map");
+        try (BpfObject object = BpfObject.loadResource(Datapath.OBJECT_RESOURCE, pinRoot)) {
+            assertThat(object.replacedMaps()).containsExactly("nodus_ct");
+            assertThat(object.map("nodus_ct").id()).isNotEqualTo(impostorId);
+            assertThat(object.map("nodus_ct").keySize()).isEqualTo(16);
+        }
+        try (BpfObject again = BpfObject.loadResource(Datapath.OBJECT_RESOURCE, pinRoot)) {
+            assertThat(again.replacedMaps()).isEmpty();
+        }
+    }
+
+    @Test
+    void resizingAnUnknownMapIsRefused() {
+        assertThatThrownBy(() -> BpfObject.loadResource(Datapath.OBJECT_RESOURCE, pinRoot, java.util.Map.of("nope", 4)))
+                .hasMessageContaining("nope");
     }
 
     @Test

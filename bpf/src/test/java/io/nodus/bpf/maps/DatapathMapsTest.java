@@ -45,7 +45,7 @@ class DatapathMapsTest {
     @Test
     void loadPinsEveryMapByName() {
         for (String name : List.of("nodus_ipcache", "nodus_endpoints", "nodus_policy", "nodus_ct", "nodus_events",
-                "nodus_metrics")) {
+                "nodus_metrics", "nodus_frags", "nodus_config", "nodus_layout")) {
             assertThat(pinRoot.resolve(name)).exists();
         }
         assertThat(datapath.object().programNames()).containsExactlyInAnyOrder(Datapath.FROM_ENDPOINT,
@@ -90,11 +90,55 @@ class DatapathMapsTest {
                 PolicyValue.DENY));
 
         // Replace one allow by a proxy redirect, remove another, delete one that is not there.
-        PolicyValue proxied = new PolicyValue(false, 15001);
+        PolicyValue proxied = new PolicyValue(false, 15001, 80, 80);
         int written = policy.apply(Map.of(http, proxied), List.of(dns, PolicyKey.ingress(1, 1, 1)));
         assertThat(written).isEqualTo(2);
         assertThat(policy.entries()).isEqualTo(Map.of(http, proxied, denyAll, PolicyValue.DENY));
         assertThat(policy.lookup(http)).hasValue(proxied);
+    }
+
+    @Test
+    void policyLookupIsExactWhileTheTrieHoldsShorterPrefixes() {
+        PolicyMap policy = datapath.policies().create(13);
+        PolicyKey anyTcp = PolicyKey.ingress(5, 0, PolicyKey.TCP);
+        policy.apply(Map.of(anyTcp, PolicyValue.ALLOW), List.of());
+        assertThat(policy.lookup(anyTcp)).hasValue(PolicyValue.ALLOW);
+        assertThat(policy.lookup(PolicyKey.ingress(5, 80, PolicyKey.TCP))).as("only a shorter prefix is stored").isEmpty();
+    }
+
+    @Test
+    void aFullPolicyMapRefusesTheNextEntryAndEachEndpointHasItsOwnCapacity() {
+        PolicyMap small = datapath.policies().create(20, 4);
+        PolicyMap large = datapath.policies().create(21, 64);
+        assertThat(small.capacity()).isEqualTo(4);
+        assertThat(large.capacity()).isEqualTo(64);
+        Map<PolicyKey, PolicyValue> four = new java.util.TreeMap<>();
+        for (int port = 1; port <= 4; port++) {
+            four.put(PolicyKey.ingress(5, port, PolicyKey.TCP), PolicyValue.ALLOW);
+        }
+        small.apply(four, List.of());
+        assertThatThrownBy(() -> small.apply(Map.of(PolicyKey.ingress(5, 9, PolicyKey.TCP), PolicyValue.ALLOW),
+                List.of())).isInstanceOf(io.nodus.bpf.libbpf.BpfException.class);
+        assertThat(small.entries()).hasSize(4);
+    }
+
+    @Test
+    void replacingAPolicyMapSwapsInAFilledMapOfAnotherCapacity() {
+        PolicyMap old = datapath.policies().create(30, 2);
+        PolicyKey a = PolicyKey.ingress(5, 80, PolicyKey.TCP);
+        old.apply(Map.of(a, PolicyValue.ALLOW), List.of());
+        Map<PolicyKey, PolicyValue> wanted = Map.of(a, PolicyValue.ALLOW, PolicyKey.ingress(5, 81, PolicyKey.TCP),
+                PolicyValue.ALLOW, PolicyKey.ingress(5, 82, PolicyKey.TCP), PolicyValue.ALLOW);
+        try (PolicyMap fresh = datapath.policies().replace(30, 8, wanted)) {
+            assertThat(fresh.capacity()).isEqualTo(8);
+            assertThat(datapath.policies().installedMapId(30)).hasValue(fresh.map().id());
+            assertThat(fresh.entries()).isEqualTo(wanted);
+        }
+        old.close();
+        try (PolicyMap reopened = datapath.policies().open(30).orElseThrow()) {
+            assertThat(reopened.capacity()).isEqualTo(8);
+            assertThat(reopened.entries()).isEqualTo(wanted);
+        }
     }
 
     @Test
@@ -153,23 +197,25 @@ class DatapathMapsTest {
                 TrafficDirection.INGRESS);
         CtKey stale = new CtKey(Ipv4.parse("10.77.0.20"), Ipv4.parse("10.77.0.10"), 40001, 53, PolicyKey.UDP,
                 TrafficDirection.EGRESS);
-        ct.map().update(CtMap.encodeKey(live), CtMap.encodeValue(new CtValue(now + 60_000_000_000L, 3, 180, true, false)));
+        ct.map().update(CtMap.encodeKey(live),
+                CtMap.encodeValue(new CtValue(now + 60_000_000_000L, 3, 180, true, false, true)));
         ct.map().update(CtMap.encodeKey(stale), CtMap.encodeValue(new CtValue(now - 1, 1, 60, false, false)));
 
         assertThat(ct.entries()).containsOnlyKeys(live, stale);
         assertThat(ct.lookup(live)).hasValueSatisfying(v -> {
             assertThat(v.packets()).isEqualTo(3);
             assertThat(v.finSeen()).isTrue();
+            assertThat(v.seenReply()).isTrue();
             assertThat(v.expired(now)).isFalse();
         });
-        assertThat(ct.deleteExpired(CtMap.kernelNowNs())).isEqualTo(1);
+        assertThat(ct.deleteExpired(CtMap.kernelNowNs())).isEqualTo(new CtMap.GcResult(2, 1));
         assertThat(ct.entries()).containsOnlyKeys(live);
     }
 
     @Test
     void metricsSumPerCpuCounters() {
         BpfMap raw = datapath.metrics().map();
-        assertThat(raw.type()).isEqualTo(MapType.PERCPU_HASH);
+        assertThat(raw.type()).isEqualTo(MapType.PERCPU_ARRAY);
         int cpus = raw.possibleCpus();
         ByteBuffer perCpu = ByteBuffer.allocate(raw.valueBufferSize()).order(ByteOrder.nativeOrder());
         for (int cpu = 0; cpu < cpus; cpu++) {
@@ -183,6 +229,49 @@ class DatapathMapsTest {
                 .isEqualTo(new Counters(packets, 100 * packets));
         assertThat(datapath.metrics().totals()).containsEntry(denied, new Counters(packets, 100 * packets));
         assertThat(datapath.metrics().get(DropReason.FORWARDED, TrafficDirection.EGRESS)).isEqualTo(Counters.ZERO);
+    }
+
+    @Test
+    void configRoundTripsAndAFreshMapMeansTheDefaults() {
+        assertThat(datapath.config().get()).isEqualTo(DatapathConfig.DEFAULTS);
+        DatapathConfig traced = DatapathConfig.DEFAULTS.withTraceAll(true).withPolicyVerdicts(false)
+                .withCtLifetimes(java.time.Duration.ofSeconds(3));
+        datapath.config().set(traced);
+        assertThat(datapath.config().get()).isEqualTo(traced);
+    }
+
+    @Test
+    void aNewCtSizeReplacesOnlyTheCtMapAndKeepsTheOthers() {
+        datapath.ipcache().put(POD, IpCacheEntry.local(300));
+        int ctId = datapath.conntrack().map().id();
+        datapath.close();
+
+        datapath = Datapath.open(pinRoot, new io.nodus.bpf.DatapathSizes(128, 16384));
+        assertThat(datapath.replacedMaps()).containsExactly("nodus_ct");
+        assertThat(datapath.conntrack().capacity()).isEqualTo(128);
+        assertThat(datapath.conntrack().map().id()).isNotEqualTo(ctId);
+        assertThat(datapath.ipcache().resolve(Ipv4.parse("10.77.0.10"))).hasValue(IpCacheEntry.local(300));
+        datapath.close();
+
+        datapath = Datapath.open(pinRoot, new io.nodus.bpf.DatapathSizes(128, 16384));
+        assertThat(datapath.replacedMaps()).isEmpty();
+    }
+
+    @Test
+    void aPolicyMapOfUnknownLayoutIsReplacedWithItsEndpointMaps() throws Exception {
+        datapath.policies().create(40).close();
+        datapath.close();
+        // As if nodus_policy had been pinned by a version with another inner layout.
+        try (BpfMap layouts = BpfMap.openPinned(pinRoot.resolve(io.nodus.bpf.libbpf.PinnedLayouts.MAP_NAME))) {
+            byte[] key = new byte[16];
+            byte[] name = "nodus_policy".getBytes(java.nio.charset.StandardCharsets.UTF_8);
+            System.arraycopy(name, 0, key, 0, name.length);
+            layouts.update(key, new byte[32]);
+        }
+        datapath = Datapath.open(pinRoot);
+        assertThat(datapath.replacedMaps()).containsExactly("nodus_policy");
+        assertThat(datapath.policies().pinPath(40)).doesNotExist();
+        assertThat(datapath.policies().endpointIds()).isEmpty();
     }
 
     @Test

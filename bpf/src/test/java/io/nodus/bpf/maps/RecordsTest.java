@@ -22,14 +22,33 @@ class RecordsTest {
     }
 
     @Test
-    void policyKeyPortsTravelInNetworkOrder() {
-        byte[] key = PolicyMap.encodeKey(PolicyKey.ingress(0x01020304, 8080, PolicyKey.TCP));
-        // identity host order (little endian), port big endian, proto, direction
-        assertThat(key).containsExactly(0x04, 0x03, 0x02, 0x01, 0x1f, (byte) 0x90, 6, 0);
-        assertThat(PolicyMap.decodeKey(key)).isEqualTo(PolicyKey.ingress(0x01020304, 8080, PolicyKey.TCP));
-        assertThat(PolicyMap.decodeValue(PolicyMap.encodeValue(new PolicyValue(false, 15001))))
-                .isEqualTo(new PolicyValue(false, 15001));
-        assertThat(PolicyMap.encodeValue(PolicyValue.DENY)[0]).isEqualTo((byte) 1);
+    void policyKeyIsAnLpmKeyWithThePortInNetworkOrder() {
+        PolicyKey http = PolicyKey.ingress(0x01020304, 8080, PolicyKey.TCP);
+        byte[] key = PolicyMap.encodeKey(http);
+        // prefixlen 64 and identity in host order (little endian), direction, proto, port big endian
+        assertThat(key).containsExactly(64, 0, 0, 0, 0x04, 0x03, 0x02, 0x01, 0, 6, 0x1f, (byte) 0x90);
+        assertThat(PolicyMap.decodeKey(key)).isEqualTo(http);
+
+        PolicyKey block = new PolicyKey(7, TrafficDirection.EGRESS, PolicyKey.UDP, 1024, 6); // 1024-2047
+        assertThat(PolicyMap.encodeKey(block)[0]).isEqualTo((byte) 54);
+        assertThat(PolicyMap.decodeKey(PolicyMap.encodeKey(block))).isEqualTo(block);
+        assertThat(block.firstPort()).isEqualTo(1024);
+        assertThat(block.lastPort()).isEqualTo(2047);
+        PolicyKey l3 = PolicyKey.egress(7, 0, PolicyKey.ANY_PROTO);
+        assertThat(PolicyMap.encodeKey(l3)[0]).isEqualTo((byte) 40);
+        assertThat(PolicyMap.decodeKey(PolicyMap.encodeKey(l3))).isEqualTo(l3);
+    }
+
+    @Test
+    void policyValueCarriesTheKeyPrefixAndTheRuleRange() {
+        PolicyKey key = PolicyKey.ingress(5, 80, PolicyKey.TCP);
+        PolicyValue proxied = new PolicyValue(false, 15001, 80, 80);
+        byte[] raw = PolicyMap.encodeValue(key, proxied);
+        assertThat(raw[1]).isEqualTo((byte) 64);
+        assertThat(PolicyMap.decodeValue(raw)).isEqualTo(proxied);
+        assertThat(PolicyMap.encodeValue(key, PolicyValue.deny(8000, 8100))[0]).isEqualTo((byte) 1);
+        assertThat(PolicyMap.decodeValue(PolicyMap.encodeValue(key, PolicyValue.deny(8000, 8100))))
+                .isEqualTo(PolicyValue.deny(8000, 8100));
     }
 
     @Test
@@ -37,7 +56,11 @@ class RecordsTest {
         assertThatThrownBy(() -> PolicyKey.ingress(1, 70000, 6)).hasMessageContaining("port");
         assertThatThrownBy(() -> PolicyKey.ingress(-1, 80, 6)).hasMessageContaining("identity");
         assertThatThrownBy(() -> PolicyKey.egress(1, 80, 300)).hasMessageContaining("proto");
-        assertThatThrownBy(() -> new PolicyValue(true, 15001)).hasMessageContaining("deny");
+        assertThatThrownBy(() -> new PolicyKey(1, TrafficDirection.INGRESS, 6, 1025, 6)).hasMessageContaining("bits");
+        assertThatThrownBy(() -> new PolicyKey(1, TrafficDirection.INGRESS, 0, 80, 16)).hasMessageContaining("any protocol");
+        assertThatThrownBy(() -> new PolicyValue(true, 15001, 0, 0)).hasMessageContaining("deny");
+        assertThatThrownBy(() -> new PolicyMapRule(1, TrafficDirection.INGRESS, 6, 90, 80, false))
+                .hasMessageContaining("port range");
     }
 
     @Test

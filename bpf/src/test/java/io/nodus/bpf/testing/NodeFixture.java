@@ -3,6 +3,7 @@ package io.nodus.bpf.testing;
 import java.nio.file.Path;
 
 import io.nodus.bpf.Datapath;
+import io.nodus.bpf.DatapathSizes;
 import io.nodus.bpf.events.EventReader;
 import io.nodus.bpf.maps.EndpointInfo;
 import io.nodus.bpf.maps.IpCacheEntry;
@@ -34,8 +35,19 @@ public final class NodeFixture implements AutoCloseable {
     public Datapath datapath;
     private EventReader reader;
 
+    private final DatapathSizes sizes;
+
+    private NodeFixture(DatapathSizes sizes) {
+        this.sizes = sizes;
+    }
+
     public static NodeFixture start() throws Exception {
-        NodeFixture f = new NodeFixture();
+        return start(DatapathSizes.DEFAULTS);
+    }
+
+    /** A fixture whose datapath is loaded with {@code sizes} (e.g. a tiny CT table). */
+    public static NodeFixture start(DatapathSizes sizes) throws Exception {
+        NodeFixture f = new NodeFixture(sizes);
         try {
             f.topology = Topology.create();
             f.server = f.topology.addEndpoint("srv", SERVER_IP);
@@ -60,10 +72,18 @@ public final class NodeFixture implements AutoCloseable {
 
     /** Loads the datapath over the pins, starts the event reader, attaches to both host veths. */
     public void openAndAttach() throws Exception {
-        datapath = Datapath.open(pinRoot);
+        datapath = Datapath.open(pinRoot, sizes);
         reader = datapath.readEvents(events);
         for (Topology.Endpoint ep : topology.endpoints()) {
             NetNs.run(topology.nodeNs(), () -> datapath.attach(ep.hostIfindex()));
+        }
+    }
+
+    /** Stops reading events: the ring buffer fills up as the kernel writes. */
+    public void stopEvents() {
+        if (reader != null) {
+            reader.close();
+            reader = null;
         }
     }
 

@@ -36,6 +36,11 @@ public final class IdentityDirectory {
     return new IdentityDirectory(Map.copyOf(labels), Map.copyOf(endpoints));
   }
 
+  /** A directory of the given labels and endpoint names (for tests of the records built from it). */
+  static IdentityDirectory ofForTest(Map<Integer, List<String>> labels, Map<Integer, String> endpoints) {
+    return new IdentityDirectory(Map.copyOf(labels), Map.copyOf(endpoints));
+  }
+
   /** Labels of an identity; identity 0 and unknown identities have none. */
   public List<String> labels(int identity) {
     return labels.getOrDefault(identity, List.of());

@@ -1,10 +1,8 @@
 package io.nodus.agent.monitor;
 
-import io.micrometer.core.instrument.Counter;
-import io.micrometer.core.instrument.MeterRegistry;
-import io.nodus.bpf.DropReason;
 import io.nodus.bpf.events.DatapathEvent;
 import io.nodus.bpf.events.EventType;
+import io.nodus.bpf.events.PolicyMatch;
 import java.time.Clock;
 import java.util.Locale;
 import java.util.Set;
@@ -28,21 +26,14 @@ public final class MonitorHub {
   private final Supplier<IdentityDirectory> directory;
   private final Clock clock;
   private final Set<Subscription> subscribers = new CopyOnWriteArraySet<>();
-  private final MeterRegistry registry;
 
-  public MonitorHub(Supplier<IdentityDirectory> directory, Clock clock, MeterRegistry registry) {
+  public MonitorHub(Supplier<IdentityDirectory> directory, Clock clock) {
     this.directory = directory;
     this.clock = clock;
-    this.registry = registry;
   }
 
   /** Called for every event read from the ring buffer. */
   public void publish(DatapathEvent e) {
-    if (e.type() == EventType.DROP) {
-      Counter.builder("nodus.agent.drops").description("Dropped packets reported by the datapath, by reason and direction")
-          .tag("reason", e.reason().description()).tag("direction", e.direction().name().toLowerCase(Locale.ROOT))
-          .register(registry).increment();
-    }
     if (subscribers.isEmpty()) {
       return;
     }
@@ -52,6 +43,8 @@ public final class MonitorHub {
     }
   }
 
+  private static final String[] CT_STATES = {"new", "established", "reply", "related"};
+
   static MonitorRecord toRecord(DatapathEvent e, IdentityDirectory dir, long now) {
     String protocol = switch (e.proto()) {
       case 6 -> "tcp";
@@ -60,32 +53,71 @@ public final class MonitorHub {
       case 132 -> "sctp";
       default -> Integer.toString(e.proto());
     };
-    DropReason reason = e.reason();
-    return new MonitorRecord(e.type().name().toLowerCase(Locale.ROOT), reason.description(), e.reasonCode(),
-        e.direction().name().toLowerCase(Locale.ROOT), dir.endpointName(e.endpointId()), protocol,
+    String type;
+    String reason;
+    if (e.type() == EventType.POLICY_VERDICT) {
+      type = "verdict";
+      reason = "allowed";
+    } else if (e.type() == EventType.TRACE) {
+      type = "trace";
+      reason = e.reasonCode() == 5 ? "from-endpoint" : e.reasonCode() == 0 ? "to-endpoint" : "point-" + e.reasonCode();
+    } else {
+      type = e.type().name().toLowerCase(Locale.ROOT);
+      reason = e.reason().description();
+    }
+    PolicyMatch m = e.match();
+    String ports = m.port() == 0 ? "any" : m.port() == m.endPort() ? Integer.toString(m.port()) : m.port() + "-" + m.endPort();
+    String ct = e.ctState() < CT_STATES.length ? CT_STATES[e.ctState()] : "unknown";
+    return new MonitorRecord(type, reason, e.reasonCode(), e.direction().name().toLowerCase(Locale.ROOT),
+        dir.endpointName(e.endpointId()), e.endpointId(), protocol,
         e.source().getHostAddress(), e.sourcePort(), e.srcIdentity(), dir.labels(e.srcIdentity()),
-        e.destination().getHostAddress(), e.destinationPort(), e.dstIdentity(), dir.labels(e.dstIdentity()), now);
+        e.destination().getHostAddress(), e.destinationPort(), e.dstIdentity(), dir.labels(e.dstIdentity()),
+        ct, m.type().text(), m.identity(), ports, now);
   }
 
+  /** Hands an agent notice to every subscriber that wants it. */
+  public void notice(AgentNotice n) {
+    for (Subscription s : subscribers) {
+      s.offer(n);
+    }
+  }
+
+  /** A subscription to every record. */
   public Subscription subscribe() {
-    Subscription s = new Subscription();
+    return subscribe(MonitorFilter.ALL);
+  }
+
+  /** A subscription to the records {@code filter} accepts. */
+  public Subscription subscribe(MonitorFilter filter) {
+    Subscription s = new Subscription(filter);
     subscribers.add(s);
     return s;
   }
 
   /** One subscriber's bounded queue of records. */
   public final class Subscription implements AutoCloseable {
-    private final BlockingQueue<MonitorRecord> queue = new ArrayBlockingQueue<>(QUEUE);
+    private final BlockingQueue<Object> queue = new ArrayBlockingQueue<>(QUEUE);
     private final AtomicLong lost = new AtomicLong();
+    private final MonitorFilter filter;
+
+    Subscription(MonitorFilter filter) {
+      this.filter = filter;
+    }
 
     void offer(MonitorRecord r) {
-      if (!queue.offer(r)) {
+      if (filter.accepts(r) && !queue.offer(r)) {
         lost.incrementAndGet();
       }
     }
 
-    /** The next record, waiting up to {@code millis}; null on timeout. */
-    public MonitorRecord poll(long millis) throws InterruptedException {
+    void offer(AgentNotice n) {
+      if (filter.accepts(n) && !queue.offer(n)) {
+        lost.incrementAndGet();
+      }
+    }
+
+    /** The next record ({@link MonitorRecord} or {@link AgentNotice}), waiting up to {@code millis}; null on timeout. */
+    public Object poll(long millis) throws InterruptedException {
       return queue.poll(millis, java.util.concurrent.TimeUnit.MILLISECONDS);
     }
 

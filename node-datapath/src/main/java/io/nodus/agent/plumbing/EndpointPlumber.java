@@ -62,27 +62,32 @@ public final class EndpointPlumber {
     }
   }
 
-  /** Plumbs (or finishes plumbing) {@code endpoint} with address {@code ipv4}. */
+  /**
+   * Plumbs (or finishes plumbing) {@code endpoint} with address {@code ipv4}. Two {@code ip -batch}
+   * runs (the node side, then the endpoint's namespace) instead of a process per step: plumbing a
+   * thousand endpoints takes seconds, not minutes.
+   */
   public Plumbed plumb(String endpoint, String ipv4) {
     String host = hostInterfaceName(node, endpoint);
+    StringBuilder outside = new StringBuilder();
     if (!Files.exists(NETNS_DIR.resolve(endpoint))) {
-      Shell.run("ip", "netns", "add", endpoint);
+      outside.append("netns add ").append(endpoint).append('\n');
     }
     if (!Files.exists(SYS_NET.resolve(host))) {
-      Shell.run("ip", "link", "add", host, "type", "veth", "peer", "name", "eth0", "netns", endpoint);
+      outside.append("link add ").append(host).append(" type veth peer name eth0 netns ").append(endpoint).append('\n');
     }
-    Shell.run("ip", "link", "set", host, "alias", ALIAS_PREFIX + node + ":" + endpoint);
+    outside.append("link set ").append(host).append(" alias ").append(ALIAS_PREFIX).append(node).append(':').append(endpoint).append('\n');
+    Shell.batch(outside.toString());
     writeSysctl("net/ipv4/conf/" + host + "/proxy_arp", "1");
+    // Answer proxy ARP at once: by default the kernel waits up to 0.8 s, which the first packet
+    // of every new peer would pay.
+    writeSysctl("net/ipv4/neigh/" + host + "/proxy_delay", "0");
     writeSysctl("net/ipv6/conf/" + host + "/disable_ipv6", "1");
-    Shell.run("ip", "link", "set", host, "up");
-    // Inside: loopback, the address, and an on-link default route (the host side answers ARP).
+    // Inside: no IPv6, loopback, the address, and an on-link default route (the host side answers ARP).
     Shell.run("nsenter", "--net=" + NETNS_DIR.resolve(endpoint), "sysctl", "-q", "-w", "net.ipv6.conf.all.disable_ipv6=1");
-    Shell.run("ip", "-n", endpoint, "link", "set", "lo", "up");
-    Shell.run("ip", "-n", endpoint, "addr", "flush", "dev", "eth0");
-    Shell.run("ip", "-n", endpoint, "addr", "add", ipv4 + "/32", "dev", "eth0");
-    Shell.run("ip", "-n", endpoint, "link", "set", "eth0", "up");
-    Shell.run("ip", "-n", endpoint, "route", "replace", "default", "dev", "eth0");
-    Shell.run("ip", "route", "replace", ipv4 + "/32", "dev", host);
+    Shell.batch(endpoint, "link set lo up\naddr flush dev eth0\naddr add " + ipv4 + "/32 dev eth0\nlink set eth0 up\n"
+        + "route replace default dev eth0\n");
+    Shell.batch("link set " + host + " up\nroute replace " + ipv4 + "/32 dev " + host + "\n");
     return new Plumbed(endpoint, host, ifindex(host).orElseThrow(
         () -> new PlumbingException("interface " + host + " vanished right after it was created")));
   }

@@ -37,12 +37,35 @@ public final class Shell {
     return r.stdout();
   }
 
+  /** Runs {@code ip -batch -} with {@code commands} (one per line) in the agent's namespace. */
+  public static void batch(String commands) {
+    check(withInput(commands, "ip", "-batch", "-"), "ip -batch:\n" + commands);
+  }
+
+  /** Runs {@code ip -n NAMESPACE -batch -} with {@code commands}. */
+  public static void batch(String namespace, String commands) {
+    check(withInput(commands, "ip", "-n", namespace, "-batch", "-"), "ip -n " + namespace + " -batch:\n" + commands);
+  }
+
+  private static void check(Result r, String what) {
+    if (!r.ok()) {
+      throw new PlumbingException(what + "failed (exit " + r.exitCode() + "): " + r.stderr().strip());
+    }
+  }
+
   /** Runs the command and returns whatever happened. */
   public static Result tryRun(String... command) {
+    return withInput("", command);
+  }
+
+  /** Runs the command with {@code stdin} as its input and returns whatever happened. */
+  public static Result withInput(String stdin, String... command) {
     ProcessBuilder pb = new ProcessBuilder(List.of(command));
     try {
       Process p = pb.start();
-      p.getOutputStream().close();
+      try (var in = p.getOutputStream()) {
+        in.write(stdin.getBytes(StandardCharsets.UTF_8));
+      }
       // Read both streams fully; the outputs of ip and sysctl are small.
       String out = read(p.getInputStream());
       String err = read(p.getErrorStream());

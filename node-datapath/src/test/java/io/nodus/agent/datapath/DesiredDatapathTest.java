@@ -11,11 +11,13 @@ import io.nodus.state.model.Labels;
 import io.nodus.state.model.ReservedIdentity;
 import io.nodus.state.proto.Command;
 import io.nodus.state.proto.CreateEndpoint;
+import io.nodus.state.proto.Identity;
 import io.nodus.state.proto.LabelSet;
 import io.nodus.state.proto.LoggedCommand;
 import io.nodus.state.proto.MarkEndpointReady;
 import io.nodus.state.proto.RegisterNode;
 import java.util.List;
+import java.util.Map;
 import org.junit.jupiter.api.Test;
 
 class DesiredDatapathTest {
@@ -43,14 +45,25 @@ class DesiredDatapathTest {
     endpoint("db", "b", "db", "10.200.1.2");
     endpoint("pending", "a", "web", null);
 
-    DesiredDatapath d = DesiredDatapath.compute(image, "a", List.of("192.0.2.1", "127.0.0.1"));
+    Map<Ipv4Prefix, IpCacheEntry> d = DesiredDatapath.ipcache(image, "a", List.of("192.0.2.1", "127.0.0.1"));
     int web = image.endpoints().get("web").orElseThrow().getIdentity();
     int db = image.endpoints().get("db").orElseThrow().getIdentity();
-    assertThat(d.ipcache()).containsEntry(Ipv4Prefix.parse("10.200.0.2/32"), IpCacheEntry.local(web));
-    assertThat(d.ipcache()).containsEntry(Ipv4Prefix.parse("10.200.1.2/32"), new IpCacheEntry(db, Ipv4.parse("192.0.2.2"), 0));
-    assertThat(d.ipcache()).containsEntry(Ipv4Prefix.parse("192.0.2.1/32"), IpCacheEntry.local(ReservedIdentity.HOST.id()));
-    assertThat(d.ipcache()).containsEntry(Ipv4Prefix.parse("192.0.2.2/32"), IpCacheEntry.local(ReservedIdentity.REMOTE_NODE.id()));
-    assertThat(d.ipcache()).hasSize(5);
-    assertThat(d.endpoints().keySet()).containsExactly("pending", "web");
+    assertThat(d).containsEntry(Ipv4Prefix.parse("10.200.0.2/32"), IpCacheEntry.local(web));
+    assertThat(d).containsEntry(Ipv4Prefix.parse("10.200.1.2/32"), new IpCacheEntry(db, Ipv4.parse("192.0.2.2"), 0));
+    assertThat(d).containsEntry(Ipv4Prefix.parse("192.0.2.1/32"), IpCacheEntry.local(ReservedIdentity.HOST.id()));
+    assertThat(d).containsEntry(Ipv4Prefix.parse("192.0.2.2/32"), IpCacheEntry.local(ReservedIdentity.REMOTE_NODE.id()));
+    assertThat(d).hasSize(5);
+  }
+
+  @Test
+  void cidrIdentitiesArePrefixesOfTheLongestMatchAndOthersAreNot() {
+    Identity cidr = Identity.newBuilder().setId(ReservedIdentity.LOCAL_SCOPE | 3)
+        .setLabels(LabelSet.newBuilder().addLabels(Labels.label("cidr", "10.0.0.0/8", ""))
+            .addLabels(Labels.label("reserved", "world", ""))).build();
+    assertThat(DesiredDatapath.cidrPrefix(cidr)).contains(Ipv4Prefix.parse("10.0.0.0/8"));
+    Identity v6 = cidr.toBuilder().setLabels(LabelSet.newBuilder().addLabels(Labels.label("cidr", "2001:db8::/32", ""))).build();
+    assertThat(DesiredDatapath.cidrPrefix(v6)).isEmpty();
+    Identity notLocal = cidr.toBuilder().setId(300).build();
+    assertThat(DesiredDatapath.cidrPrefix(notLocal)).isEmpty();
   }
 }

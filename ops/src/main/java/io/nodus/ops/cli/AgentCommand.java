@@ -29,12 +29,19 @@ public final class AgentCommand implements Callable<Integer> {
   @Option(names = "--underlay-ip", description = "Address other nodes reach this one on (default: the first non-loopback IPv4).")
   String underlayIp;
 
+  @Option(names = "--ct-entries", description = "Connection-tracking table entries (default: ${DEFAULT-VALUE}).", defaultValue = "65536")
+  int ctEntries;
+
+  @Option(names = "--policy-entries", description = "Entries of each endpoint's policy map (default: ${DEFAULT-VALUE}).",
+      defaultValue = "16384")
+  int policyEntries;
+
   @Override
   public Integer call() throws Exception {
     String name = node != null ? node : ServerOptions.defaultNodeName();
     AgentConfig defaults = AgentConfig.defaults(name);
     AgentConfig config = new AgentConfig(name, defaults.pinRoot(), underlayIp == null ? "" : underlayIp,
-        ServerOptions.socket(api), defaults.resyncInterval());
+        ServerOptions.socket(api), defaults.resyncInterval()).withSizes(new io.nodus.bpf.DatapathSizes(ctEntries, policyEntries));
     Lifecycle lifecycle = new Lifecycle();
     GrpcControlPlaneClient client = lifecycle.manage(GrpcControlPlaneClient.connect(Arrays.asList(controllers.split(","))));
     Agent agent = lifecycle.manage(new Agent(config, client, new PrometheusMeterRegistry(PrometheusConfig.DEFAULT), Clock.systemUTC()));

@@ -9,5 +9,5 @@ import picocli.CommandLine.Command;
     subcommands = {
         UpCommand.class, ControllerCommand.class, AgentCommand.class,
         EndpointCommand.class, PolicyCommand.class, InfoCommands.Identity.class, InfoCommands.Node.class,
-        MonitorCommand.class, InfoCommands.Cluster.class, DemoCommand.class})
+        ServiceCommand.class, IpamCommand.class, MonitorCommand.class, DatapathCommand.class, InfoCommands.Cluster.class, DemoCommand.class})
 public final class NodusCommand {}

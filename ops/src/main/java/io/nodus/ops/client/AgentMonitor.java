@@ -9,6 +9,7 @@ import java.io.InputStream;
 import java.io.InputStreamReader;
 import java.net.ConnectException;
 import java.net.URI;
+import java.net.URLEncoder;
 import java.net.http.HttpClient;
 import java.net.http.HttpRequest;
 import java.net.http.HttpResponse;
@@ -19,8 +20,10 @@ import java.util.function.Consumer;
 
 /**
  * Reads the agent's monitor stream ({@code /v1/monitor}, JSON lines) and hands each datapath
- * record to a consumer. Control lines (hello, keepalive) are consumed here; lost-event notices are
- * passed on as records of type "lost".
+ * record to a consumer. The agent filters by event type, endpoint and identity, and while a
+ * session asks for traces it turns tracing on. Control lines (hello, keepalive) are consumed here;
+ * lost-event notices (this session fell behind, or the datapath's ring buffer was full) are passed
+ * on as records of type "lost".
  */
 public final class AgentMonitor implements AutoCloseable {
   private static final ObjectMapper JSON = new ObjectMapper();
@@ -36,13 +39,42 @@ public final class AgentMonitor implements AutoCloseable {
 
   /** Connects to the agent at {@code agentUrl}; {@code types} filters (e.g. "drop"), empty for all. */
   public static AgentMonitor open(String agentUrl, String types, Consumer<JsonNode> consumer) {
-    String q = types == null || types.isEmpty() ? "" : "?type=" + types;
+    return open(agentUrl, types, null, 0, consumer);
+  }
+
+  /**
+   * Connects to the agent at {@code agentUrl} for the records of {@code types} (comma-separated
+   * drop, verdict, trace; empty for all), of one {@code endpoint} (null for all) and one
+   * {@code identity} on either side (0 for any).
+   */
+  public static AgentMonitor open(String agentUrl, String types, String endpoint, int identity, Consumer<JsonNode> consumer) {
+    StringBuilder q = new StringBuilder();
+    if (types != null && !types.isEmpty()) {
+      q.append("&type=").append(URLEncoder.encode(types, StandardCharsets.UTF_8));
+    }
+    if (endpoint != null && !endpoint.isEmpty()) {
+      q.append("&endpoint=").append(URLEncoder.encode(endpoint, StandardCharsets.UTF_8));
+    }
+    if (identity != 0) {
+      q.append("&identity=").append(identity);
+    }
+    String query = q.isEmpty() ? "" : "?" + q.substring(1);
     HttpClient http = HttpClient.newBuilder().connectTimeout(Duration.ofSeconds(5)).build();
     try {
-      HttpResponse<InputStream> r = http.send(HttpRequest.newBuilder(URI.create(agentUrl + "/v1/monitor" + q)).GET().build(),
+      HttpResponse<InputStream> r = http.send(HttpRequest.newBuilder(URI.create(agentUrl + "/v1/monitor" + query)).GET().build(),
           HttpResponse.BodyHandlers.ofInputStream());
       if (r.statusCode() != 200) {
-        throw new CliException("the agent at " + agentUrl + " answered HTTP " + r.statusCode());
+        String body;
+        try (InputStream in = r.body()) {
+          body = new String(in.readAllBytes(), StandardCharsets.UTF_8);
+        }
+        String message = body;
+        try {
+          message = JSON.readTree(body).path("message").asText(body);
+        } catch (IOException e) {
+          // Not JSON: show it as it is.
+        }
+        throw new CliException("the agent at " + agentUrl + " refused the monitor session (HTTP " + r.statusCode() + "): " + message);
       }
       return new AgentMonitor(r.body(), consumer);
     } catch (ConnectException e) {

@@ -36,6 +36,21 @@ record AgentApi(String url) {
     throw new AssertionError("agent did not reach revision " + revision + " (at " + revision() + ")");
   }
 
+  /** The agent's datapath status of every local endpoint ({@code /v1/endpoints}). */
+  com.fasterxml.jackson.databind.JsonNode endpoints() throws Exception {
+    return JSON.readTree(get("/v1/endpoints"));
+  }
+
+  /** When the agent finished writing the maps of {@code revision} (epoch microseconds). */
+  long writtenAtMicros(long revision) throws Exception {
+    return JSON.readTree(get("/v1/sync?revision=" + revision + "&timeoutMs=30000")).path("writtenAtMicros").asLong();
+  }
+
+  /** The raw /metrics text. */
+  String metrics() throws Exception {
+    return get("/metrics");
+  }
+
   /** The value of one Prometheus series, e.g. {@code nodus_agent_map_writes_total{map="policy"}}; fails when absent. */
   double metric(String series) throws Exception {
     String text = get("/metrics");

@@ -1,0 +1,150 @@
+package io.nodus.ops.bench.controlplane;
+
+import io.nodus.state.model.Labels;
+import io.nodus.state.proto.Command;
+import io.nodus.state.proto.EndpointSelector;
+import io.nodus.state.proto.PeerRule;
+import io.nodus.state.proto.Policy;
+import io.nodus.state.proto.PolicyRule;
+import io.nodus.state.proto.PortProtocol;
+import io.nodus.state.proto.PortRule;
+import io.nodus.state.proto.Protocol;
+import io.nodus.state.proto.UpsertPolicy;
+import java.io.IOException;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.time.Duration;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Locale;
+import java.util.UUID;
+import java.util.concurrent.CountDownLatch;
+import java.util.concurrent.atomic.AtomicReference;
+import java.util.function.IntFunction;
+
+/** Load generation shared by the control-plane benchmarks. */
+final class Workloads {
+  private Workloads() {}
+
+  /** One operation of a client thread; {@code k} counts that thread's operations. */
+  interface Op {
+    void run(long k) throws Exception;
+  }
+
+  /**
+   * What a closed-loop run measured.
+   *
+   * @param clients concurrent clients
+   * @param operations operations completed inside the measured window
+   * @param opsPerSecond throughput inside the window
+   * @param latency latency of those operations
+   */
+  record Result(int clients, long operations, double opsPerSecond, LatencyRecorder.Summary latency) {
+    @Override
+    public String toString() {
+      return String.format(Locale.ROOT, "%.0f op/s, p50 %.2f ms, p99 %.2f ms (%d ops)", opsPerSecond, latency.p50Millis(),
+          latency.p99Millis(), operations);
+    }
+  }
+
+  /**
+   * {@code clients} threads each run their operation back to back for warm-up plus the measured
+   * window; only operations that start and end inside the window count.
+   */
+  static Result closedLoop(int clients, Duration warmup, Duration measure, IntFunction<Op> perThread) throws Exception {
+    List<LatencyRecorder> recorders = new ArrayList<>();
+    List<Thread> threads = new ArrayList<>();
+    CountDownLatch start = new CountDownLatch(1);
+    AtomicReference<Throwable> failure = new AtomicReference<>();
+    long[] window = new long[2];
+    for (int t = 0; t < clients; t++) {
+      LatencyRecorder r = new LatencyRecorder();
+      recorders.add(r);
+      Op op = perThread.apply(t);
+      threads.add(Thread.ofPlatform().name("bench-client-" + t).start(() -> {
+        try {
+          start.await();
+          for (long k = 0; ; k++) {
+            long t0 = System.nanoTime();
+            if (t0 >= window[1]) {
+              return;
+            }
+            op.run(k);
+            long t1 = System.nanoTime();
+            if (t0 >= window[0] && t1 <= window[1]) {
+              r.record(t1 - t0);
+            }
+          }
+        } catch (Throwable e) {
+          failure.compareAndSet(null, e);
+        }
+      }));
+    }
+    long now = System.nanoTime();
+    window[0] = now + warmup.toNanos();
+    window[1] = window[0] + measure.toNanos();
+    start.countDown();
+    for (Thread t : threads) {
+      t.join();
+    }
+    if (failure.get() != null) {
+      throw new IllegalStateException("a client failed", failure.get());
+    }
+    LatencyRecorder.Summary s = LatencyRecorder.summarize(recorders);
+    return new Result(clients, s.count(), s.count() / (measure.toNanos() / 1e9), s);
+  }
+
+  /** A typical L3/L4 policy, different per (thread, k) so that every upsert changes the state. */
+  static Command policyUpsert(int thread, long k, int round) {
+    String name = "bench-" + thread + "-" + (k % 100);
+    int port = (int) (k % 60000) + 1;
+    String doc = """
+        apiVersion: cilium.io/v2
+        kind: CiliumNetworkPolicy
+        metadata:
+          name: %s
+        spec:
+          endpointSelector:
+            matchLabels:
+              app: backend-%d
+          ingress:
+          - fromEndpoints:
+            - matchLabels:
+                app: frontend
+            toPorts:
+            - ports:
+              - port: "%d"
+                protocol: TCP
+        """.formatted(name, round, port);
+    Policy p = Policy.newBuilder().setName(name).setNamespace("default").setKind("CiliumNetworkPolicy")
+        .addRules(PolicyRule.newBuilder()
+            .setEndpointSelector(EndpointSelector.newBuilder().addMatchLabels(Labels.label("any", "app", "backend-" + round)))
+            .addIngress(PeerRule.newBuilder()
+                .addEndpoints(EndpointSelector.newBuilder().addMatchLabels(Labels.label("any", "app", "frontend")))
+                .addToPorts(PortRule.newBuilder().addPorts(PortProtocol.newBuilder().setPort(port).setProtocol(Protocol.TCP)))))
+        .setOriginalDocument(doc)
+        .setOriginalFormat("application/yaml")
+        .build();
+    return Command.newBuilder().setRequestId(UUID.randomUUID().toString())
+        .setUpsertPolicy(UpsertPolicy.newBuilder().setPolicy(p)).build();
+  }
+
+  static String loadAverage() {
+    try {
+      return "load average " + Files.readString(Path.of("/proc/loadavg")).strip().split(" ", 4)[0];
+    } catch (IOException e) {
+      return "load average unknown";
+    }
+  }
+
+  static String etcdVersion() {
+    try {
+      Process p = new ProcessBuilder("etcd", "--version").redirectErrorStream(true).start();
+      String out = new String(p.getInputStream().readAllBytes()).lines().findFirst().orElse("etcd ?");
+      p.waitFor();
+      return out;
+    } catch (IOException | InterruptedException e) {
+      return "etcd not found";
+    }
+  }
+}

@@ -24,15 +24,19 @@ import java.util.HashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.atomic.AtomicLong;
 import java.util.function.Supplier;
 import org.apache.ratis.client.RaftClient;
 import org.apache.ratis.proto.RaftProtos.RaftPeerRole;
 import org.apache.ratis.proto.RaftProtos.RoleInfoProto;
 import org.apache.ratis.proto.RaftProtos.ServerRpcProto;
+import org.apache.ratis.protocol.ClientId;
 import org.apache.ratis.protocol.Message;
 import org.apache.ratis.protocol.RaftClientReply;
+import org.apache.ratis.protocol.RaftClientRequest;
 import org.apache.ratis.protocol.RaftPeer;
 import org.apache.ratis.protocol.RaftPeerId;
+import org.apache.ratis.protocol.exceptions.NotLeaderException;
 import org.apache.ratis.protocol.exceptions.StateMachineException;
 import org.apache.ratis.server.DivisionInfo;
 import org.apache.ratis.server.RaftServer;
@@ -55,6 +59,9 @@ final class RaftBackend implements ControllerBackend {
   private final RaftPeerId self;
   private final Supplier<String> grpcAddress;
   private final SubmitBatcher batcher;
+  /** Identity of this controller's direct submissions to its own Raft server when it leads. */
+  private final ClientId localClient = ClientId.randomId();
+  private final AtomicLong localCalls = new AtomicLong();
   private final MembershipChanges membership;
   private volatile HashedState hashed = new HashedState(null, "", "");
 
@@ -84,9 +91,35 @@ final class RaftBackend implements ControllerBackend {
     return batcher.submit(command);
   }
 
-  /** Sends one entry (a batch of commands) through Raft; completes with the answers in order. */
+  /**
+   * Sends one entry (a batch of commands) through Raft; completes with the answers in order. On the
+   * leader the entry goes straight to the local Raft server, without the round trip through its
+   * own gRPC client port; elsewhere (or when leadership just moved) the Raft client finds the leader.
+   */
   private CompletableFuture<CommandResults> sendEntry(LoggedCommand entry) {
-    return client.async().send(Message.valueOf(UnsafeByteOperations.unsafeWrap(entry.toByteArray())))
+    Message message = Message.valueOf(UnsafeByteOperations.unsafeWrap(entry.toByteArray()));
+    CompletableFuture<RaftClientReply> sent = null;
+    if (division.getInfo().isLeader()) {
+      RaftClientRequest request = RaftClientRequest.newBuilder()
+          .setClientId(localClient)
+          .setServerId(self)
+          .setGroupId(division.getGroup().getGroupId())
+          .setCallId(localCalls.incrementAndGet())
+          .setMessage(message)
+          .setType(RaftClientRequest.writeRequestType())
+          .build();
+      try {
+        sent = division.getRaftServer().submitClientRequestAsync(request)
+            .thenCompose(reply -> reply.getNotLeaderException() != null || reply.getException() instanceof NotLeaderException
+                ? client.async().send(message) : CompletableFuture.completedFuture(reply));
+      } catch (IOException e) {
+        sent = null;
+      }
+    }
+    if (sent == null) {
+      sent = client.async().send(message);
+    }
+    return sent
         .thenApply(reply -> {
           if (!reply.isSuccess()) {
             throw new UnavailableException("raft group cannot order the command: " + reply.getException(), reply.getException());

@@ -68,20 +68,51 @@ public final class ImageResources {
    * when several commands of the entry write one record, only the last write is kept.
    */
   public static List<Write> changes(ReplicaState before, CommandApplier.EntryApplied entry) {
-    java.util.LinkedHashMap<ResourceKey, Write> merged = new java.util.LinkedHashMap<>();
+    // Collect what the entry's commands touched, then write each record once, as the entry left
+    // it: a batch of many commands rewrites the meta record once, not once per command.
+    Set<ResourceKey> touched = new LinkedHashSet<>();
+    Set<String> requests = new LinkedHashSet<>();
     ReplicaState current = before;
     for (CommandApplier.Applied applied : entry.commands()) {
-      for (Write w : changes(current, applied)) {
-        merged.remove(w.key());
-        merged.put(w.key(), w);
+      touched.addAll(touchedKeys(current, applied));
+      requests.addAll(applied.window().evicted());
+      if (applied.window().recorded() != null) {
+        requests.add(applied.window().recorded().getRequestId());
       }
       current = applied.state();
     }
-    return List.copyOf(merged.values());
+    ReplicaState after = entry.state();
+    List<Write> writes = new ArrayList<>(touched.size() + requests.size());
+    for (ResourceKey k : touched) {
+      writes.add(new Write(k, valueOf(after.image(), k)));
+    }
+    for (String id : requests) {
+      writes.add(new Write(ResourceKey.request(id), after.requests().get(id).map(RecordedRequest::toByteArray).orElse(null)));
+    }
+    return writes;
   }
 
   /** The writes that bring a store holding {@code before} to the state {@code applied} led to. */
   public static List<Write> changes(ReplicaState before, CommandApplier.Applied applied) {
+    ClusterImage after = applied.image();
+    Set<ResourceKey> touched = touchedKeys(before, applied);
+    List<Write> writes = new ArrayList<>(touched.size() + applied.window().evicted().size() + 1);
+    for (ResourceKey k : touched) {
+      writes.add(new Write(k, valueOf(after, k)));
+    }
+    // Deletes before the put: an expired record may leave and come back under the same id.
+    RequestWindow.Delta window = applied.window();
+    for (String id : window.evicted()) {
+      writes.add(new Write(ResourceKey.request(id), null));
+    }
+    if (window.recorded() != null) {
+      writes.add(new Write(ResourceKey.request(window.recorded().getRequestId()), window.recorded().toByteArray()));
+    }
+    return writes;
+  }
+
+  /** The resource records one command's events touched (the meta record always). */
+  private static Set<ResourceKey> touchedKeys(ReplicaState before, CommandApplier.Applied applied) {
     ClusterImage after = applied.image();
     Set<ResourceKey> touched = new LinkedHashSet<>();
     touched.add(ResourceKey.META);
@@ -96,19 +127,7 @@ public final class ImageResources {
         });
       }
     }
-    List<Write> writes = new ArrayList<>(touched.size() + applied.window().evicted().size() + 1);
-    for (ResourceKey k : touched) {
-      writes.add(new Write(k, valueOf(after, k)));
-    }
-    // Deletes before the put: an expired record may leave and come back under the same id.
-    RequestWindow.Delta window = applied.window();
-    for (String id : window.evicted()) {
-      writes.add(new Write(ResourceKey.request(id), null));
-    }
-    if (window.recorded() != null) {
-      writes.add(new Write(ResourceKey.request(window.recorded().getRequestId()), window.recorded().toByteArray()));
-    }
-    return writes;
+    return touched;
   }
 
   /** Rebuilds the state from every record of a store. */

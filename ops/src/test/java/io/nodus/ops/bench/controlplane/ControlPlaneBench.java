@@ -40,6 +40,7 @@ public final class ControlPlaneBench {
   private final int watchers;
   private final Path work;
   private final Processes processes;
+  private boolean skipEtcd;
 
   private ControlPlaneBench(Duration warmup, Duration measure, int[] clientLevels, int watchers, Path work) throws Exception {
     this.warmup = warmup;
@@ -63,6 +64,8 @@ public final class ControlPlaneBench {
     int watchers = Integer.parseInt(arg(args, "--watchers", "100"));
     Path work = Files.createTempDirectory(Path.of(arg(args, "--dir", "/var/tmp")), "nodus-bench-cp-");
     ControlPlaneBench bench = new ControlPlaneBench(warmup, measure, clientLevels, watchers, work);
+    // For quick iterations on Nodus alone; a report always includes the baseline.
+    bench.skipEtcd = java.util.Arrays.asList(args).contains("--skip-etcd");
     boolean ok = false;
     try {
       bench.run();
@@ -114,6 +117,11 @@ public final class ControlPlaneBench {
       System.out.println("  " + watchLine);
       identityLine = identityAllocation(cluster, 64);
       System.out.println("  " + identityLine);
+    }
+    if (skipEtcd) {
+      nodus.forEach(n -> System.out.printf("%-15s %7d | %10.0f %8.2f %8.2f | etcd skipped%n", "policy upsert", n.clients(),
+          n.opsPerSecond(), n.latency().p50Millis(), n.latency().p99Millis()));
+      return;
     }
     try (EtcdCluster cluster = EtcdCluster.start(processes, work.resolve("etcd"));
          Client client = Client.builder().endpoints(cluster.endpoints()).build()) {

@@ -109,6 +109,18 @@ public final class PersistentSortedMap<K extends Comparable<K>, V> implements It
     return Optional.ofNullable(best);
   }
 
+  /** The entry with the smallest key, or null when the map is empty. */
+  public Map.Entry<K, V> firstOrNull() {
+    Node<K, V> n = root;
+    if (n == null) {
+      return null;
+    }
+    while (n.left != null) {
+      n = n.left;
+    }
+    return n;
+  }
+
   public List<V> values() {
     List<V> out = new ArrayList<>(size());
     forEach((k, v) -> out.add(v));

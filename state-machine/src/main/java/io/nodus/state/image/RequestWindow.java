@@ -1,10 +1,9 @@
 package io.nodus.state.image;
 
+import io.nodus.state.collect.PersistentHashMap;
 import io.nodus.state.collect.PersistentSortedMap;
 import io.nodus.state.proto.RecordedRequest;
-import java.util.ArrayList;
 import java.util.List;
-import java.util.Map;
 import java.util.Optional;
 
 /**
@@ -18,17 +17,17 @@ import java.util.Optional;
  * index, when an entry is older than the window's leader time, or the window holds too many
  * entries or bytes; it depends only on the log, so replicas evict alike.
  *
- * @param byId recorded requests by request id
- * @param byIndex order key ({@link #orderOf}: log index, then position in the entry) to request
- *     id: the eviction order
+ * @param byId recorded requests by request id (a hash map: looked up and changed by every command)
+ * @param byIndex order key ({@link #orderOf}: log index, then position in the entry) to the same
+ *     recorded requests: the eviction order
  * @param bytes serialized size of every recorded request together
  */
 public record RequestWindow(
-    PersistentSortedMap<String, RecordedRequest> byId,
-    PersistentSortedMap<Long, String> byIndex,
+    PersistentHashMap<String, RecordedRequest> byId,
+    PersistentSortedMap<Long, RecordedRequest> byIndex,
     long bytes) {
 
-  public static final RequestWindow EMPTY = new RequestWindow(PersistentSortedMap.empty(), PersistentSortedMap.empty(), 0);
+  public static final RequestWindow EMPTY = new RequestWindow(PersistentHashMap.empty(), PersistentSortedMap.empty(), 0);
 
   /**
    * How large the window may grow.
@@ -69,11 +68,7 @@ public record RequestWindow(
 
   /** Recorded requests, oldest first. */
   public List<RecordedRequest> inOrder() {
-    List<RecordedRequest> out = new ArrayList<>(byId.size());
-    for (Map.Entry<Long, String> e : byIndex) {
-      out.add(byId.getOrNull(e.getValue()));
-    }
-    return out;
+    return byIndex.values();
   }
 
   /** Adds a request (replacing one with the same id); nothing is evicted here. */
@@ -81,7 +76,7 @@ public record RequestWindow(
     RecordedRequest old = byId.getOrNull(request.getRequestId());
     RequestWindow base = old == null ? this : without(old);
     return new RequestWindow(base.byId.put(request.getRequestId(), request),
-        base.byIndex.put(orderOf(request), request.getRequestId()), base.bytes + request.getSerializedSize());
+        base.byIndex.put(orderOf(request), request), base.bytes + request.getSerializedSize());
   }
 
   /**
@@ -92,8 +87,7 @@ public record RequestWindow(
   public RequestWindow evict(long nowMillis, Limits limits, List<String> evicted) {
     RequestWindow w = this;
     while (!w.byIndex.isEmpty()) {
-      Long oldestIndex = w.byIndex.ceilingKey(Long.MIN_VALUE).orElseThrow();
-      RecordedRequest oldest = w.byId.getOrNull(w.byIndex.getOrNull(oldestIndex));
+      RecordedRequest oldest = w.byIndex.firstOrNull().getValue();
       boolean expired = oldest.getLeaderTimeMillis() + limits.windowMillis() <= nowMillis;
       if (!expired && w.size() <= limits.maxEntries() && w.bytes <= limits.maxBytes()) {
         break;

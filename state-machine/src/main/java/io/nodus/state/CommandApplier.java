@@ -1,5 +1,6 @@
 package io.nodus.state;
 
+import com.google.protobuf.CodedOutputStream;
 import io.nodus.state.decide.ApplyContext;
 import io.nodus.state.decide.Decider;
 import io.nodus.state.decide.Decision;
@@ -79,8 +80,7 @@ public final class CommandApplier {
     List<Applied> out = new ArrayList<>(commands.size());
     ReplicaState current = state;
     for (int position = 0; position < commands.size(); position++) {
-      Applied a = apply(current, LoggedCommand.newBuilder().setCommand(commands.get(position))
-          .setLeaderTimeMillis(entry.getLeaderTimeMillis()).build(), logIndex, position);
+      Applied a = apply(current, commands.get(position), entry.getLeaderTimeMillis(), logIndex, position);
       out.add(a);
       current = a.state();
     }
@@ -105,8 +105,11 @@ public final class CommandApplier {
    * carry a batch of commands; each is applied against the state the previous one left).
    */
   public static Applied apply(ReplicaState state, LoggedCommand logged, long logIndex, int position) {
-    ApplyContext ctx = new ApplyContext(logIndex, logged.getLeaderTimeMillis());
-    Command command = logged.getCommand();
+    return apply(state, logged.getCommand(), logged.getLeaderTimeMillis(), logIndex, position);
+  }
+
+  private static Applied apply(ReplicaState state, Command command, long leaderTimeMillis, long logIndex, int position) {
+    ApplyContext ctx = new ApplyContext(logIndex, leaderTimeMillis);
     ClusterImage image = state.image();
     RequestWindow.Limits limits = image.requestWindowLimits();
     List<String> evicted = new ArrayList<>();
@@ -176,8 +179,31 @@ public final class CommandApplier {
 
   /** SHA-256 of the command without its request id: what a retry must repeat. */
   static byte[] digest(Command command) {
+    // The command serialized without its request id, cut out of the whole serialization instead of
+    // building a copy: fields are written in number order, so a set request_id (1) comes first.
+    // Taken before decide reads the command's strings, while they still serialize as bytes.
+    byte[] bytes = command.toByteArray();
+    String requestId = command.getRequestId();
+    int skip = requestId.isEmpty() ? 0 : CodedOutputStream.computeStringSize(Command.REQUEST_ID_FIELD_NUMBER, requestId);
+    MessageDigest sha = sha256();
+    sha.update(bytes, skip, bytes.length - skip);
+    return sha.digest();
+  }
+
+  private static final MessageDigest SHA_256 = newSha256();
+
+  /** A fresh SHA-256, cloned from a prototype: cheaper than a provider lookup per command. */
+  private static MessageDigest sha256() {
     try {
-      return MessageDigest.getInstance("SHA-256").digest(command.toBuilder().clearRequestId().build().toByteArray());
+      return (MessageDigest) SHA_256.clone();
+    } catch (CloneNotSupportedException e) {
+      return newSha256();
+    }
+  }
+
+  private static MessageDigest newSha256() {
+    try {
+      return MessageDigest.getInstance("SHA-256");
     } catch (NoSuchAlgorithmException e) {
       throw new IllegalStateException("SHA-256 is missing from this JVM", e);
     }

@@ -62,6 +62,20 @@ class CommandApplierTest {
   }
 
   @Test
+  void theDigestIsTheSha256OfTheCommandWithoutItsRequestId() throws Exception {
+    Command plain = Fixtures.upsertPolicy(Fixtures.allowIngress("web", "app=web", "app=client", 80));
+    Command withUnknownField = plain.toBuilder()
+        .setUnknownFields(com.google.protobuf.UnknownFieldSet.newBuilder()
+            .addField(999, com.google.protobuf.UnknownFieldSet.Field.newBuilder().addVarint(7).build()).build())
+        .build();
+    for (Command c : java.util.List.of(plain, withRequestId(plain, ""), withRequestId(plain, "ü-" + "x".repeat(200)),
+        withUnknownField, Command.getDefaultInstance())) {
+      byte[] expected = java.security.MessageDigest.getInstance("SHA-256").digest(c.toBuilder().clearRequestId().build().toByteArray());
+      assertThat(CommandApplier.digest(c)).isEqualTo(expected);
+    }
+  }
+
+  @Test
   void theWindowForgetsTheOldestBeyondItsCountAndItsLeaderTime() {
     Command take = withRequestId(allocate("lb", "svc", 0), "old");
     d.apply(take);

@@ -61,7 +61,11 @@ public final class PolicyValidator {
             ? "a " + CCNP + " is cluster-wide and has no namespace" : "a " + kind + " needs a namespace");
       }
     }
-    if (policy.getOriginalDocument().length() > MAX_DOCUMENT_CHARS) {
+    // A UTF-8 document has at least as many bytes as chars: only a long one is decoded to count
+    // them. (Decoding would also make the message hold a String, which every serialization of
+    // the policy then encodes again.)
+    if (policy.getOriginalDocumentBytes().size() > MAX_DOCUMENT_CHARS
+        && policy.getOriginalDocument().length() > MAX_DOCUMENT_CHARS) {
       throw InvalidFieldException.invalid("", "the policy document is larger than " + MAX_DOCUMENT_CHARS + " characters");
     }
     for (Label l : policy.getLabels().getLabelsList()) {

@@ -1,5 +1,6 @@
 package io.nodus.state.image;
 
+import io.nodus.state.collect.PersistentHashMap;
 import io.nodus.state.collect.PersistentSortedMap;
 import io.nodus.state.model.Labels;
 import io.nodus.state.model.ReservedIdentity;
@@ -18,14 +19,15 @@ import java.util.Optional;
  * of leader time, so stale caches never see one number stand for two label sets.
  *
  * @param byId every identity, reserved ones included
- * @param byLabels index key of a label set ({@link Labels#indexKey}) to identity number
+ * @param byLabels index key of a label set ({@link Labels#indexKey}) to identity number (a hash
+ *     map: only looked up, never listed)
  * @param nextId low 16 bits where the cluster-local search continues
  * @param nextLocalId low 24 bits where the local-scope search continues
  * @param quarantine released number to its release time (leader milliseconds)
  */
 public record IdentitiesImage(
     PersistentSortedMap<Integer, Identity> byId,
-    PersistentSortedMap<String, Integer> byLabels,
+    PersistentHashMap<String, Integer> byLabels,
     int nextId,
     int nextLocalId,
     PersistentSortedMap<Integer, Long> quarantine) {
@@ -37,7 +39,7 @@ public record IdentitiesImage(
   public static final IdentitiesImage EMPTY = reservedOnly();
 
   private static IdentitiesImage reservedOnly() {
-    IdentitiesImage image = new IdentitiesImage(PersistentSortedMap.empty(), PersistentSortedMap.empty(),
+    IdentitiesImage image = new IdentitiesImage(PersistentSortedMap.empty(), PersistentHashMap.empty(),
         ReservedIdentity.MIN_ALLOCATED, 1, PersistentSortedMap.empty());
     for (ReservedIdentity r : ReservedIdentity.values()) {
       image = image.with(Identity.newBuilder().setId(r.id()).setLabels(r.labels()).build());

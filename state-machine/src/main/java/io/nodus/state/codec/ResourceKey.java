@@ -73,11 +73,20 @@ public record ResourceKey(Kind kind, String id) {
 
   public static ResourceKey identity(int id) {
     // Zero-padded so byte order equals numeric order.
-    return new ResourceKey(Kind.IDENTITY, String.format("%010d", id));
+    return new ResourceKey(Kind.IDENTITY, padded(id));
   }
 
   public static ResourceKey quarantine(int id) {
-    return new ResourceKey(Kind.QUARANTINE, String.format("%010d", id));
+    return new ResourceKey(Kind.QUARANTINE, padded(id));
+  }
+
+  /** {@code String.format("%010d", id)} without the formatter, which the apply path calls per record. */
+  static String padded(int id) {
+    if (id < 0) {
+      return String.format("%010d", id);
+    }
+    String digits = Integer.toString(id);
+    return "0".repeat(10 - digits.length()) + digits;
   }
 
   public static ResourceKey node(String name) {

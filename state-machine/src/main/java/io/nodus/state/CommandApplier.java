@@ -162,8 +162,10 @@ public final class CommandApplier {
           .setPosition(position)
           .build();
       // The new configuration (if this command changed it) bounds the window from now on.
+      int evictedBefore = evicted.size();
       window = window.with(recorded).evict(ctx.leaderTimeMillis(), next.requestWindowLimits(), evicted);
-      if (window.get(requestId).isEmpty()) {
+      // The id was not in the window before, so it is gone now only if this eviction took it.
+      if (evicted.subList(evictedBefore, evicted.size()).contains(requestId)) {
         // Larger than the whole window: never stored, so neither written nor deleted. (An expired
         // record of the same id evicted before the lookup is still deleted.)
         evicted.remove(evicted.lastIndexOf(requestId));

@@ -17,6 +17,9 @@ public interface ControllerBackend {
   /** This controller's member id. */
   String memberId();
 
+  /** Member id of the leader as this controller knows it; empty during an election. */
+  String leaderId();
+
   /** Orders {@code command} (its request id is set) through Raft and returns its result. */
   CommandResult submit(Command command);
 

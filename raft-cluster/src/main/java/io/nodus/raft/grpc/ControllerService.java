@@ -18,6 +18,7 @@ import io.nodus.raft.proto.WatchResponse;
 import io.nodus.raft.watch.WatchService;
 import io.nodus.state.codec.ImageCodec;
 import io.nodus.state.proto.Command;
+import io.nodus.state.proto.CommandResult;
 import io.nodus.state.proto.ResourceKind;
 import java.util.EnumSet;
 import java.util.UUID;
@@ -52,7 +53,8 @@ public final class ControllerService extends ControllerGrpc.ControllerImplBase {
       if (command.getRequestId().isEmpty()) {
         command = command.toBuilder().setRequestId(UUID.randomUUID().toString()).build();
       }
-      return SubmitResponse.newBuilder().setResult(backend.submit(command)).build();
+      CommandResult result = backend.submit(command);
+      return SubmitResponse.newBuilder().setResult(result).setServedBy(backend.memberId()).setLeaderId(backend.leaderId()).build();
     });
   }
 

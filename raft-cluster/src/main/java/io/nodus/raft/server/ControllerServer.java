@@ -15,6 +15,7 @@ import java.util.UUID;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicReference;
 import org.apache.ratis.client.RaftClient;
+import org.apache.ratis.conf.Parameters;
 import org.apache.ratis.protocol.RaftClientReply;
 import org.apache.ratis.protocol.RaftGroup;
 import org.apache.ratis.protocol.RaftPeerId;
@@ -69,11 +70,14 @@ public final class ControllerServer implements AutoCloseable {
     Files.createDirectories(config.dataDir());
     NodusStateMachine stateMachine = new NodusStateMachine(config.clock(), config.eventRetention());
     RaftGroup group = RaftSettings.group(config);
+    Parameters parameters = new Parameters();
+    parameters.put(PromptCommitRpc.NOTIFIER, stateMachine.commitNotifier(), PromptCommitRpc.CommitNotifier.class);
     RaftServer raftServer = RaftServer.newBuilder()
         .setServerId(RaftPeerId.valueOf(config.memberId()))
         .setGroup(RaftSettings.serverGroup(config))
         .setStateMachine(stateMachine)
         .setProperties(RaftSettings.server(config))
+        .setParameters(parameters)
         .setOption(RaftStorage.StartupOption.RECOVER)
         .build();
     RaftClient raftClient = null;

@@ -67,6 +67,7 @@ public final class NodusStateMachine extends BaseStateMachine {
   private final AtomicLong skippedSinceStart = new AtomicLong();
   private final AtomicLong snapshotsInstalled = new AtomicLong();
   private final AtomicLong duplicatesSinceStart = new AtomicLong();
+  private final PromptCommitRpc.CommitNotifier commitNotifier = new PromptCommitRpc.CommitNotifier();
   private volatile StateStore store;
   /** The image and the request window; replaced (never mutated) by the updater thread only. */
   private volatile ReplicaState state = ReplicaState.EMPTY;
@@ -77,6 +78,11 @@ public final class NodusStateMachine extends BaseStateMachine {
    * @param clock the leader's clock, read only when a command enters the log (never in apply)
    * @param eventRetention how many of the most recent events the store keeps at least
    */
+  /** The leader's log appenders, woken when an entry commits; given to Ratis' transport. */
+  PromptCommitRpc.CommitNotifier commitNotifier() {
+    return commitNotifier;
+  }
+
   public NodusStateMachine(Clock clock, long eventRetention) {
     this.clock = clock;
     this.eventRetention = eventRetention;
@@ -229,10 +235,13 @@ public final class NodusStateMachine extends BaseStateMachine {
     try {
       // Controllers send batches of commands (a LoggedCommand without time). The leader's clock
       // is read here, once, so that every replica applies the same time.
-      LoggedCommand logged = LoggedCommand.parseFrom(request.getMessage().getContent().asReadOnlyByteBuffer()).toBuilder()
-          .setLeaderTimeMillis(clock.millis())
-          .build();
-      return trx.setLogData(UnsafeByteOperations.unsafeWrap(logged.toByteArray())).build();
+      ByteString content = request.getMessage().getContent();
+      LoggedCommand.parseFrom(content.asReadOnlyByteBuffer());
+      // Parsed to refuse garbage before it enters the log; not rebuilt: a serialized message
+      // followed by another is their merge, and a later scalar field wins, so appending the
+      // time's field sets it without copying the commands.
+      ByteString time = UnsafeByteOperations.unsafeWrap(LoggedCommand.newBuilder().setLeaderTimeMillis(clock.millis()).build().toByteArray());
+      return trx.setLogData(content.concat(time)).build();
     } catch (InvalidProtocolBufferException e) {
       return trx.build().setException(new IOException("request is not a nodus.v1.LoggedCommand", e));
     }
@@ -248,6 +257,8 @@ public final class NodusStateMachine extends BaseStateMachine {
       updateLastAppliedTermIndex(entry.getTerm(), index);
       return CompletableFuture.completedFuture(Message.EMPTY);
     }
+    // Committed: on the leader, followers hear of it now rather than with the next entry.
+    commitNotifier.committed();
     LoggedCommand logged = parse(entry.getStateMachineLogEntry().getLogData(), index);
     ReplicaState before = state;
     // An entry holds one command or a batch (group commit): each is applied in order against the
@@ -265,6 +276,9 @@ public final class NodusStateMachine extends BaseStateMachine {
             commands.get(i).getRequestId(), index, a.image().revision());
       }
     }
+    // Only the leader answers a client; a follower's answer would be dropped unread.
+    Message reply = trx.getClientRequest() == null ? Message.EMPTY
+        : Message.valueOf(UnsafeByteOperations.unsafeWrap(results.build().toByteArray()));
     LogPosition position = new LogPosition(entry.getTerm(), index);
     try {
       store.commit(position, ImageResources.changes(before, applied), applied.events());
@@ -282,7 +296,7 @@ public final class NodusStateMachine extends BaseStateMachine {
     if (changed) {
       appliedListeners.forEach(Runnable::run);
     }
-    return CompletableFuture.completedFuture(Message.valueOf(UnsafeByteOperations.unsafeWrap(results.build().toByteArray())));
+    return CompletableFuture.completedFuture(reply);
   }
 
   private static LoggedCommand parse(ByteString data, long index) {

@@ -87,6 +87,12 @@ final class RaftBackend implements ControllerBackend {
   }
 
   @Override
+  public String leaderId() {
+    RaftPeerId leader = division.getInfo().getLeaderId();
+    return leader == null ? "" : leader.toString();
+  }
+
+  @Override
   public CommandResult submit(Command command) {
     return batcher.submit(command);
   }

@@ -61,7 +61,8 @@ final class RaftSettings {
 
   static RaftProperties server(ControllerConfig config) {
     RaftProperties p = new RaftProperties();
-    RaftConfigKeys.Rpc.setType(p, SupportedRpcType.GRPC);
+    // gRPC, with followers told of each commit at once (see PromptCommitRpc).
+    RaftConfigKeys.Rpc.setType(p, new PromptCommitRpc());
     GrpcConfigKeys.Server.setHost(p, config.raftBind().host());
     GrpcConfigKeys.Server.setPort(p, config.raftBind().port());
     RaftServerConfigKeys.setStorageDir(p, List.of(config.dataDir().resolve("raft").toFile()));

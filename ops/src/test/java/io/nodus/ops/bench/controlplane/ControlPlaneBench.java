@@ -34,6 +34,12 @@ import java.util.function.IntFunction;
  * something could not run, never because a target was missed.
  */
 public final class ControlPlaneBench {
+  /** Longest warm-up before the rows; a system still speeding up after it is measured as it is. */
+  private static final Duration MAX_WARMUP = Duration.ofSeconds(180);
+  /** Load before each row's measured window, so that the window starts with every client busy. */
+  private static final Duration ROW_WARMUP = Duration.ofSeconds(3);
+  /** Cluster-local identity numbers (256..65535). */
+  private static final long IDENTITIES = 65_536 - 256;
   private final Duration warmup;
   private final Duration measure;
   private final int[] clientLevels;
@@ -55,7 +61,7 @@ public final class ControlPlaneBench {
     Duration measure = Duration.ofSeconds(Long.parseLong(arg(args, "--seconds", "10")));
     // Long enough for the JIT to compile the controllers' hot paths (etcd is compiled ahead of
     // time): a steady state is compared with a steady state.
-    Duration warmup = Duration.ofSeconds(Long.parseLong(arg(args, "--warmup", "15")));
+    Duration warmup = Duration.ofSeconds(Long.parseLong(arg(args, "--warmup", "60")));
     String[] levels = arg(args, "--clients", "1,16,128").split(",");
     int[] clientLevels = new int[levels.length];
     for (int i = 0; i < levels.length; i++) {
@@ -96,21 +102,26 @@ public final class ControlPlaneBench {
     System.out.printf("Nodus control-plane benchmark: 3 Nodus controllers and 3 etcd members on loopback, one after the other, same disk (%s)%n", work);
     System.out.printf("machine: %d cores, %s; JVM %s; %s%n", Runtime.getRuntime().availableProcessors(), Workloads.loadAverage(),
         Runtime.version(), Workloads.etcdVersion());
-    System.out.printf("workload: policy upserts of %d bytes (the same bytes as an etcd value), %ds warm-up and %ds measured per row%n%n",
-        payload.length, warmup.toSeconds(), measure.toSeconds());
+    System.out.printf("workload: policy upserts of %d bytes (the same bytes as an etcd value); each system is first loaded with the "
+        + "busiest client count for at least %ds and until its throughput is steady (5 s windows within 5%%), then each row runs "
+        + "%ds of load before %ds measured%n%n", payload.length, warmup.toSeconds(), ROW_WARMUP.toSeconds(), measure.toSeconds());
 
     List<Workloads.Result> nodus = new ArrayList<>();
     List<Workloads.Result> etcd = new ArrayList<>();
     String watchLine;
     String identityLine;
+    int busiest = java.util.Arrays.stream(clientLevels).max().orElseThrow();
     try (NodusCluster cluster = NodusCluster.start(processes, work.resolve("nodus"))) {
+      IntFunction<Workloads.Op> upsert = (thread) -> (k) -> {
+        CommandResult r = cluster.client().submit(Workloads.policyUpsert(thread, k, 1));
+        if (r.hasRejection()) {
+          throw new IllegalStateException("rejected: " + r.getRejection());
+        }
+      };
+      System.out.printf("  nodus warm-up, %d clients: %s%n", busiest,
+          Workloads.describeWarmup(Workloads.warmUntilSteady(busiest, warmup, MAX_WARMUP, upsert)));
       for (int clients : clientLevels) {
-        nodus.add(Workloads.closedLoop(clients, warmup, measure, (thread) -> (k) -> {
-          CommandResult r = cluster.client().submit(Workloads.policyUpsert(thread, k, 1));
-          if (r.hasRejection()) {
-            throw new IllegalStateException("rejected: " + r.getRejection());
-          }
-        }));
+        nodus.add(Workloads.closedLoop(clients, ROW_WARMUP, measure, upsert));
         System.out.printf("  nodus %4d clients: %s%n", clients, nodus.get(nodus.size() - 1));
       }
       watchLine = watchFanOut(cluster);
@@ -125,12 +136,15 @@ public final class ControlPlaneBench {
     }
     try (EtcdCluster cluster = EtcdCluster.start(processes, work.resolve("etcd"));
          Client client = Client.builder().endpoints(cluster.endpoints()).build()) {
+      IntFunction<Workloads.Op> put = (thread) -> (k) -> {
+        byte[] value = Workloads.policyUpsert(thread, k, 1).getUpsertPolicy().getPolicy().toByteArray();
+        client.getKVClient().put(ByteSequence.from(("/nodus/policies/default/bench-" + thread + "-" + (k % 100)).getBytes()),
+            ByteSequence.from(value)).get(30, TimeUnit.SECONDS);
+      };
+      System.out.printf("  etcd  warm-up, %d clients: %s%n", busiest,
+          Workloads.describeWarmup(Workloads.warmUntilSteady(busiest, warmup, MAX_WARMUP, put)));
       for (int clients : clientLevels) {
-        etcd.add(Workloads.closedLoop(clients, warmup, measure, (thread) -> (k) -> {
-          byte[] value = Workloads.policyUpsert(thread, k, 1).getUpsertPolicy().getPolicy().toByteArray();
-          client.getKVClient().put(ByteSequence.from(("/nodus/policies/default/bench-" + thread + "-" + (k % 100)).getBytes()),
-              ByteSequence.from(value)).get(30, TimeUnit.SECONDS);
-        }));
+        etcd.add(Workloads.closedLoop(clients, ROW_WARMUP, measure, put));
         System.out.printf("  etcd  %4d clients: %s%n", clients, etcd.get(etcd.size() - 1));
       }
     }
@@ -207,30 +221,58 @@ public final class ControlPlaneBench {
     }
     boolean all = done.await(60, TimeUnit.SECONDS);
     subs.forEach(WatchSubscription::close);
+    // Per controller: watchers of the leader see an event when the writer does; a follower's
+    // applies it after the leader tells it of the commit.
+    StringBuilder perController = new StringBuilder();
+    for (int i = 0; i < clients.size(); i++) {
+      List<LatencyRecorder> mine = new ArrayList<>();
+      for (int w = i; w < afterAck.size(); w += clients.size()) {
+        mine.add(afterAck.get(w));
+      }
+      ClusterStatus status = clients.get(i).status();
+      LatencyRecorder.Summary s = LatencyRecorder.summarize(mine);
+      perController.append(String.format(Locale.ROOT, "%s %s (%s) p50 %.2f ms, p99 %.2f ms", i == 0 ? "" : ";", status.getMemberId(),
+          status.getMemberId().equals(status.getLeaderId()) ? "leader" : "follower", s.p50Millis(), s.p99Millis()));
+    }
     clients.forEach(GrpcControlPlaneClient::close);
     LatencyRecorder.Summary ack = LatencyRecorder.summarize(afterAck);
     LatencyRecorder.Summary sub = LatencyRecorder.summarize(afterSubmit);
     return String.format(Locale.ROOT, "watch fan-out: %d watchers over %d controllers, %d writes at 200/s, %s: "
-            + "delivery after commit (writer's ack) p50 %.2f ms, p99 %.2f ms, max %.2f ms; after submit p50 %.2f ms, p99 %.2f ms",
+            + "delivery after commit (writer's ack) p50 %.2f ms, p99 %.2f ms, max %.2f ms; after submit p50 %.2f ms, p99 %.2f ms%n"
+            + "  by controller:%s",
         watchers, cluster.grpcAddresses().size(), writes, all ? "every watcher saw every event" : "SOME EVENTS MISSING",
-        ack.p50Millis(), ack.p99Millis(), ack.maxMillis(), sub.p50Millis(), sub.p99Millis());
+        ack.p50Millis(), ack.p99Millis(), ack.maxMillis(), sub.p50Millis(), sub.p99Millis(), perController);
   }
 
   /** New label sets through endpoint creation: each command allocates one identity. */
   private String identityAllocation(NodusCluster cluster, int clients) throws Exception {
     cluster.client().submit(Command.newBuilder().setRegisterNode(RegisterNode.newBuilder().setName("bench-node")).build());
-    IntFunction<Workloads.Op> op = thread -> k -> {
-      CommandResult r = cluster.client().submit(Command.newBuilder().setCreateEndpoint(CreateEndpoint.newBuilder()
-          .setName("id-" + thread + "-" + k).setNode("bench-node")
-          .setLabels(LabelSet.newBuilder().addLabels(Labels.label("k8s", "app", "a" + thread + "-" + k)))).build());
-      if (r.hasRejection()) {
-        throw new IllegalStateException("rejected: " + r.getRejection());
-      }
+    // Every client thread of every run gets its own prefix: names and label sets are never reused.
+    AtomicLong prefixes = new AtomicLong();
+    AtomicLong allocated = new AtomicLong();
+    IntFunction<Workloads.Op> op = thread -> {
+      long prefix = prefixes.incrementAndGet();
+      return k -> {
+        CommandResult r = cluster.client().submit(Command.newBuilder().setCreateEndpoint(CreateEndpoint.newBuilder()
+            .setName("id-" + prefix + "-" + k).setNode("bench-node")
+            .setLabels(LabelSet.newBuilder().addLabels(Labels.label("k8s", "app", "a" + prefix + "-" + k)))).build());
+        if (r.hasRejection()) {
+          throw new IllegalStateException("rejected: " + r.getRejection());
+        }
+        allocated.incrementAndGet();
+      };
     };
-    Workloads.Result result = Workloads.closedLoop(clients, Duration.ofSeconds(1), measure, op);
+    // A cluster has 65,280 cluster-local identities, and released ones stay in quarantine: the
+    // warm-up is short, and the measured window ends before the numbers would run out.
+    List<Double> rates = Workloads.warmUntilSteady(clients, Duration.ofSeconds(5), Duration.ofSeconds(10), op);
+    double rate = rates.get(rates.size() - 1);
+    long left = IDENTITIES - allocated.get() - 2_000;
+    Duration window = Duration.ofMillis(Math.min(measure.toMillis(), (long) (left / (rate * 1.3) * 1000)));
+    Workloads.Result result = Workloads.closedLoop(clients, Duration.ZERO, window, op);
+    String warm = Workloads.describeWarmup(rates) + String.format(Locale.ROOT, ", %.1f s measured", window.toMillis() / 1000.0);
     ClusterStatus status = cluster.client().status();
     return String.format(Locale.ROOT, "identity allocation: %d clients creating endpoints with new label sets: %.0f identities/s "
-        + "(p50 %.2f ms, p99 %.2f ms); cluster at revision %d", clients, result.opsPerSecond(),
-        result.latency().p50Millis(), result.latency().p99Millis(), status.getRevision());
+        + "(p50 %.2f ms, p99 %.2f ms; warm-up %s); cluster at revision %d", clients, result.opsPerSecond(),
+        result.latency().p50Millis(), result.latency().p99Millis(), warm, status.getRevision());
   }
 }

@@ -34,9 +34,15 @@ final class Processes implements AutoCloseable {
     cmd.add("--enable-native-access=ALL-UNNAMED");
     cmd.add("--sun-misc-unsafe-memory-access=allow");
     cmd.add("-Xmx1g");
+    if (System.getenv("NODUS_BENCH_JVM_OPTS") != null) {
+      // Experiments with the controllers' JVM (collector, compiler): extra options, space-separated.
+      cmd.addAll(List.of(System.getenv("NODUS_BENCH_JVM_OPTS").trim().split("\\s+")));
+    }
     if (System.getenv("NODUS_BENCH_JFR") != null) {
-      // Profile the servers: one recording per process next to its log.
-      cmd.add("-XX:StartFlightRecording=filename=" + logs.resolve(name + ".jfr") + ",settings=profile,dumponexit=true");
+      // Profile the servers: one recording per process next to its log; any value other than 1 is
+      // added to the recording's options (delay=60s profiles the steady state only).
+      String extra = System.getenv("NODUS_BENCH_JFR").equals("1") ? "" : "," + System.getenv("NODUS_BENCH_JFR");
+      cmd.add("-XX:StartFlightRecording=filename=" + logs.resolve(name + ".jfr") + ",settings=profile,dumponexit=true" + extra);
     }
     cmd.add("-cp");
     cmd.add(System.getProperty("java.class.path"));

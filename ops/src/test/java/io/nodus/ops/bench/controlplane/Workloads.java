@@ -94,6 +94,41 @@ final class Workloads {
     return new Result(clients, s.count(), s.count() / (measure.toNanos() / 1e9), s);
   }
 
+  /**
+   * Runs the load in 5 s windows until the system is in its steady state: at least {@code
+   * minimum} in all, then until the last three windows are within 5% of their mean (a JVM keeps
+   * compiling its hot paths for a minute or more under load; etcd, in Go, is steady at once), or
+   * {@code maximum} is spent. Returns the throughput of every window.
+   */
+  static List<Double> warmUntilSteady(int clients, Duration minimum, Duration maximum, IntFunction<Op> perThread) throws Exception {
+    Duration slice = Duration.ofSeconds(5);
+    List<Double> rates = new ArrayList<>();
+    long start = System.nanoTime();
+    while (true) {
+      rates.add(closedLoop(clients, Duration.ZERO, slice, perThread).opsPerSecond());
+      Duration spent = Duration.ofNanos(System.nanoTime() - start);
+      if ((spent.compareTo(minimum) >= 0 && steady(rates)) || spent.compareTo(maximum) >= 0) {
+        return rates;
+      }
+    }
+  }
+
+  private static boolean steady(List<Double> rates) {
+    if (rates.size() < 3) {
+      return false;
+    }
+    List<Double> last = rates.subList(rates.size() - 3, rates.size());
+    double mean = last.stream().mapToDouble(Double::doubleValue).average().orElseThrow();
+    return last.stream().allMatch(r -> Math.abs(r - mean) <= 0.05 * mean);
+  }
+
+  /** Warm-up throughputs as "2210 3120 3980 4100 op/s (40 s)". */
+  static String describeWarmup(List<Double> rates) {
+    StringBuilder b = new StringBuilder();
+    rates.forEach(r -> b.append(String.format(Locale.ROOT, "%.0f ", r)));
+    return b.append(String.format(Locale.ROOT, "op/s (%d s)", rates.size() * 5)).toString();
+  }
+
   /** A typical L3/L4 policy, different per (thread, k) so that every upsert changes the state. */
   static Command policyUpsert(int thread, long k, int round) {
     String name = "bench-" + thread + "-" + (k % 100);

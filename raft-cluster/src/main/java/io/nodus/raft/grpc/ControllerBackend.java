@@ -7,6 +7,7 @@ import io.nodus.raft.proto.RemoveMemberRequest;
 import io.nodus.state.image.ClusterImage;
 import io.nodus.state.proto.Command;
 import io.nodus.state.proto.CommandResult;
+import java.util.concurrent.CompletableFuture;
 
 /**
  * What the gRPC service needs from the controller it runs in. Implementations throw
@@ -20,8 +21,11 @@ public interface ControllerBackend {
   /** Member id of the leader as this controller knows it; empty during an election. */
   String leaderId();
 
-  /** Orders {@code command} (its request id is set) through Raft and returns its result. */
-  CommandResult submit(Command command);
+  /**
+   * Orders {@code command} (its request id is set) through Raft; the future completes with its
+   * result, or fails with an {@link UnavailableException} when the group cannot order it now.
+   */
+  CompletableFuture<CommandResult> submit(Command command);
 
   /** Returns once the local replica has applied everything committed when the call started (ReadIndex). */
   void awaitLinearizable();

@@ -1,6 +1,7 @@
 package io.nodus.raft.grpc;
 
 import io.grpc.Status;
+import io.grpc.StatusRuntimeException;
 import io.grpc.stub.ServerCallStreamObserver;
 import io.grpc.stub.StreamObserver;
 import io.nodus.raft.proto.AddMemberRequest;
@@ -22,6 +23,7 @@ import io.nodus.state.proto.CommandResult;
 import io.nodus.state.proto.ResourceKind;
 import java.util.EnumSet;
 import java.util.UUID;
+import java.util.concurrent.CompletionException;
 import java.util.function.Supplier;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
@@ -45,16 +47,22 @@ public final class ControllerService extends ControllerGrpc.ControllerImplBase {
 
   @Override
   public void submit(SubmitRequest request, StreamObserver<SubmitResponse> response) {
-    unary(response, () -> {
-      Command command = request.getCommand();
-      if (command.getBodyCase() == Command.BodyCase.BODY_NOT_SET) {
-        throw new IllegalArgumentException("command has no body");
+    Command command = request.getCommand();
+    if (command.getBodyCase() == Command.BodyCase.BODY_NOT_SET) {
+      response.onError(Status.INVALID_ARGUMENT.withDescription("command has no body").asRuntimeException());
+      return;
+    }
+    if (command.getRequestId().isEmpty()) {
+      command = command.toBuilder().setRequestId(UUID.randomUUID().toString()).build();
+    }
+    // Answered when Raft has ordered and applied it; no thread waits for that meanwhile.
+    backend.submit(command).whenComplete((result, error) -> {
+      if (error != null) {
+        response.onError(toStatus(error instanceof CompletionException && error.getCause() != null ? error.getCause() : error));
+      } else {
+        response.onNext(SubmitResponse.newBuilder().setResult(result).setServedBy(backend.memberId()).setLeaderId(backend.leaderId()).build());
+        response.onCompleted();
       }
-      if (command.getRequestId().isEmpty()) {
-        command = command.toBuilder().setRequestId(UUID.randomUUID().toString()).build();
-      }
-      CommandResult result = backend.submit(command);
-      return SubmitResponse.newBuilder().setResult(result).setServedBy(backend.memberId()).setLeaderId(backend.leaderId()).build();
     });
   }
 
@@ -109,18 +117,22 @@ public final class ControllerService extends ControllerGrpc.ControllerImplBase {
     T value;
     try {
       value = call.get();
-    } catch (UnavailableException e) {
-      response.onError(Status.UNAVAILABLE.withDescription(e.getMessage()).asRuntimeException());
-      return;
-    } catch (IllegalArgumentException e) {
-      response.onError(Status.INVALID_ARGUMENT.withDescription(e.getMessage()).asRuntimeException());
-      return;
     } catch (RuntimeException e) {
-      log.warn("controller call failed", e);
-      response.onError(Status.INTERNAL.withDescription(String.valueOf(e)).asRuntimeException());
+      response.onError(toStatus(e));
       return;
     }
     response.onNext(value);
     response.onCompleted();
+  }
+
+  private static StatusRuntimeException toStatus(Throwable e) {
+    if (e instanceof UnavailableException) {
+      return Status.UNAVAILABLE.withDescription(e.getMessage()).asRuntimeException();
+    }
+    if (e instanceof IllegalArgumentException) {
+      return Status.INVALID_ARGUMENT.withDescription(e.getMessage()).asRuntimeException();
+    }
+    log.warn("controller call failed", e);
+    return Status.INTERNAL.withDescription(String.valueOf(e)).asRuntimeException();
   }
 }

@@ -77,7 +77,7 @@ final class RaftBackend implements ControllerBackend {
     this.self = RaftPeerId.valueOf(config.memberId());
     this.grpcAddress = grpcAddress;
     this.batcher = new SubmitBatcher(config.memberId(), this::sendEntry);
-    this.membership = new MembershipChanges(division, admin, this::submit, this::status, stateMachine::image,
+    this.membership = new MembershipChanges(division, admin, batcher::submit, this::status, stateMachine::image,
         this::awaitLinearizable);
   }
 
@@ -93,8 +93,8 @@ final class RaftBackend implements ControllerBackend {
   }
 
   @Override
-  public CommandResult submit(Command command) {
-    return batcher.submit(command);
+  public CompletableFuture<CommandResult> submit(Command command) {
+    return batcher.submitAsync(command);
   }
 
   /**

@@ -7,30 +7,35 @@ import io.nodus.state.proto.CommandResults;
 import io.nodus.state.proto.LoggedCommand;
 import java.util.ArrayList;
 import java.util.List;
-import java.util.concurrent.BlockingQueue;
+import java.util.Queue;
 import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.CompletionException;
+import java.util.concurrent.ConcurrentLinkedQueue;
 import java.util.concurrent.ExecutionException;
-import java.util.concurrent.LinkedBlockingQueue;
+import java.util.concurrent.ExecutorService;
+import java.util.concurrent.Executors;
+import java.util.concurrent.RejectedExecutionException;
 import java.util.concurrent.Semaphore;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.TimeoutException;
 import java.util.function.Function;
-import org.slf4j.Logger;
-import org.slf4j.LoggerFactory;
 
 /**
  * Group commit: commands submitted concurrently to this controller are sent to the Raft group as
  * one log entry, so a burst of N clients costs one replication round and one RocksDB write batch
- * instead of N. A command alone in the queue goes out at once (no added latency); while batches
- * are in flight, the next one gathers whatever arrives meanwhile.
+ * instead of N. A command alone goes out at once (no added latency); while batches are in flight,
+ * the next one gathers whatever arrives meanwhile.
  *
- * <p>Threading: callers block in {@link #submit} on their own threads; one sender thread drains
- * the queue and hands batches to the asynchronous Raft client; completion runs on Ratis' threads.
+ * <p>Threading: a submitting thread queues its command and, when fewer than {@link #MAX_IN_FLIGHT}
+ * batches are outstanding, sends what is queued itself. A batch's answer is handled on this
+ * batcher's completion thread (never on Ratis' own threads, which must not call back into Ratis):
+ * it completes the batch's futures, frees the slot and sends what queued up meanwhile. Each side
+ * checks the queue after its own step, so no command is left behind. Callers get a future and
+ * never block here: one thread switch per batch, not one per command.
  * Every command keeps its own request id, so a batch that fails as a whole is retried command by
  * command by the callers, and the replicated deduplication window makes the retries exactly-once.
  */
 final class SubmitBatcher implements AutoCloseable {
-  private static final Logger LOG = LoggerFactory.getLogger(SubmitBatcher.class);
   /** Most commands in one entry. */
   static final int MAX_COMMANDS = 512;
   /** Largest entry, well below Ratis' 4 MiB AppendEntries limit. */
@@ -45,66 +50,80 @@ final class SubmitBatcher implements AutoCloseable {
 
   private record Pending(Command command, int size, CompletableFuture<CommandResult> result) {}
 
-  private final BlockingQueue<Pending> queue = new LinkedBlockingQueue<>();
+  private final Queue<Pending> queue = new ConcurrentLinkedQueue<>();
   private final Semaphore inFlight = new Semaphore(MAX_IN_FLIGHT);
   private final Function<LoggedCommand, CompletableFuture<CommandResults>> sender;
-  private final Thread thread;
+  private final ExecutorService completions;
   private volatile boolean running = true;
 
   /** {@code sender} sends one entry's commands through Raft and completes with their answers. */
   SubmitBatcher(String memberId, Function<LoggedCommand, CompletableFuture<CommandResults>> sender) {
     this.sender = sender;
-    this.thread = Thread.ofPlatform().daemon().name("submit-batcher-" + memberId).start(this::run);
+    this.completions = Executors.newSingleThreadExecutor(Thread.ofPlatform().daemon().name("submit-completions-" + memberId).factory());
+  }
+
+  /**
+   * Submits one command; the future completes with its answer, or fails with an {@link
+   * UnavailableException} when the Raft group cannot order it within a minute.
+   */
+  CompletableFuture<CommandResult> submitAsync(Command command) {
+    if (!running) {
+      return CompletableFuture.failedFuture(new UnavailableException("controller is stopping", null));
+    }
+    Pending p = new Pending(command, command.getSerializedSize(), new CompletableFuture<>());
+    queue.add(p);
+    sendQueued();
+    return p.result().orTimeout(TIMEOUT_SECONDS, TimeUnit.SECONDS).exceptionallyCompose(SubmitBatcher::unavailable);
   }
 
   /** Submits one command and waits for its answer. */
   CommandResult submit(Command command) {
-    Pending p = new Pending(command, command.getSerializedSize(), new CompletableFuture<>());
-    if (!running) {
-      throw new UnavailableException("controller is stopping", null);
-    }
-    queue.add(p);
     try {
-      return p.result().get(TIMEOUT_SECONDS, TimeUnit.SECONDS);
+      return submitAsync(command).get();
     } catch (ExecutionException e) {
       if (e.getCause() instanceof RuntimeException r) {
         throw r;
       }
       throw new UnavailableException("raft group cannot order the command: " + e.getCause(), e.getCause());
-    } catch (TimeoutException e) {
-      throw new UnavailableException("raft group did not answer within " + TIMEOUT_SECONDS + "s", e);
     } catch (InterruptedException e) {
       Thread.currentThread().interrupt();
       throw new UnavailableException("interrupted while waiting for the raft group", e);
     }
   }
 
-  private void run() {
-    while (running) {
-      try {
-        Pending first = queue.poll(100, TimeUnit.MILLISECONDS);
-        if (first == null) {
-          continue;
+  private static CompletableFuture<CommandResult> unavailable(Throwable error) {
+    Throwable cause = error instanceof CompletionException && error.getCause() != null ? error.getCause() : error;
+    if (cause instanceof TimeoutException) {
+      return CompletableFuture.failedFuture(new UnavailableException("raft group did not answer within " + TIMEOUT_SECONDS + "s", cause));
+    }
+    if (cause instanceof RuntimeException) {
+      return CompletableFuture.failedFuture(cause);
+    }
+    return CompletableFuture.failedFuture(new UnavailableException("raft group cannot order the command: " + cause, cause));
+  }
+
+  /** Sends queued commands in batches while a batch slot is free. */
+  private void sendQueued() {
+    while (!queue.isEmpty() && inFlight.tryAcquire()) {
+      List<Pending> batch = new ArrayList<>();
+      int bytes = 0;
+      while (batch.size() < MAX_COMMANDS) {
+        Pending next = queue.peek();
+        if (next == null || (!batch.isEmpty() && bytes + next.size() > MAX_BYTES)) {
+          break;
         }
-        inFlight.acquire();
-        List<Pending> batch = new ArrayList<>();
-        batch.add(first);
-        int bytes = first.size();
-        // Whatever queued up while the previous batches were in flight joins this one.
-        while (batch.size() < MAX_COMMANDS) {
-          Pending next = queue.peek();
-          if (next == null || bytes + next.size() > MAX_BYTES) {
-            break;
-          }
-          batch.add(queue.poll());
-          bytes += next.size();
+        // Another thread may have taken it between peek and poll: then take whatever is next.
+        Pending taken = queue.poll();
+        if (taken == null) {
+          break;
         }
+        batch.add(taken);
+        bytes += taken.size();
+      }
+      if (batch.isEmpty()) {
+        inFlight.release();
+      } else {
         send(batch);
-      } catch (InterruptedException e) {
-        Thread.currentThread().interrupt();
-        return;
-      } catch (RuntimeException e) {
-        LOG.error("submit batcher failed error={}", e.toString(), e);
       }
     }
   }
@@ -120,7 +139,7 @@ final class SubmitBatcher implements AutoCloseable {
       batch.forEach(p -> p.result().completeExceptionally(e));
       return;
     }
-    reply.whenComplete((results, error) -> {
+    reply.whenCompleteAsync((results, error) -> {
       inFlight.release();
       if (error != null) {
         batch.forEach(p -> p.result().completeExceptionally(error));
@@ -133,13 +152,25 @@ final class SubmitBatcher implements AutoCloseable {
           batch.get(i).result().complete(results.getResults(i));
         }
       }
-    });
+      if (running) {
+        sendQueued();
+      }
+    }, this::complete);
+  }
+
+  /** Runs a batch's completion on the completion thread, or here once the batcher is closed. */
+  private void complete(Runnable completion) {
+    try {
+      completions.execute(completion);
+    } catch (RejectedExecutionException e) {
+      completion.run();
+    }
   }
 
   @Override
   public void close() {
     running = false;
-    thread.interrupt();
+    completions.shutdown();
     UnavailableException stopping = new UnavailableException("controller is stopping", null);
     Pending p;
     while ((p = queue.poll()) != null) {

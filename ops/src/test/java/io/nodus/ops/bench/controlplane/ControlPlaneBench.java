@@ -121,7 +121,7 @@ public final class ControlPlaneBench {
       System.out.printf("  nodus warm-up, %d clients: %s%n", busiest,
           Workloads.describeWarmup(Workloads.warmUntilSteady(busiest, warmup, MAX_WARMUP, upsert)));
       for (int clients : clientLevels) {
-        nodus.add(Workloads.closedLoop(clients, ROW_WARMUP, measure, upsert));
+        nodus.add(Workloads.closedLoop(clients, ROW_WARMUP, measure, upsert, processes::cpuNanos));
         System.out.printf("  nodus %4d clients: %s%n", clients, nodus.get(nodus.size() - 1));
       }
       watchLine = watchFanOut(cluster);
@@ -144,21 +144,22 @@ public final class ControlPlaneBench {
       System.out.printf("  etcd  warm-up, %d clients: %s%n", busiest,
           Workloads.describeWarmup(Workloads.warmUntilSteady(busiest, warmup, MAX_WARMUP, put)));
       for (int clients : clientLevels) {
-        etcd.add(Workloads.closedLoop(clients, ROW_WARMUP, measure, put));
+        etcd.add(Workloads.closedLoop(clients, ROW_WARMUP, measure, put, processes::cpuNanos));
         System.out.printf("  etcd  %4d clients: %s%n", clients, etcd.get(etcd.size() - 1));
       }
     }
 
     System.out.println();
-    System.out.printf("%-15s %7s | %10s %8s %8s | %10s %8s %8s | %10s%n", "workload", "clients",
-        "nodus op/s", "p50 ms", "p99 ms", "etcd op/s", "p50 ms", "p99 ms", "nodus/etcd");
+    System.out.printf("%-15s %7s | %10s %8s %8s %8s | %10s %8s %8s %8s | %10s%n", "workload", "clients",
+        "nodus op/s", "p50 ms", "p99 ms", "cpu us", "etcd op/s", "p50 ms", "p99 ms", "cpu us", "nodus/etcd");
     for (int i = 0; i < clientLevels.length; i++) {
       Workloads.Result n = nodus.get(i);
       Workloads.Result e = etcd.get(i);
-      System.out.printf(Locale.ROOT, "%-15s %7d | %10.0f %8.2f %8.2f | %10.0f %8.2f %8.2f | %9.2fx%n", "policy upsert", clientLevels[i],
-          n.opsPerSecond(), n.latency().p50Millis(), n.latency().p99Millis(),
-          e.opsPerSecond(), e.latency().p50Millis(), e.latency().p99Millis(), n.opsPerSecond() / e.opsPerSecond());
+      System.out.printf(Locale.ROOT, "%-15s %7d | %10.0f %8.2f %8.2f %8.0f | %10.0f %8.2f %8.2f %8.0f | %9.2fx%n", "policy upsert",
+          clientLevels[i], n.opsPerSecond(), n.latency().p50Millis(), n.latency().p99Millis(), n.serverCpuMicrosPerOp(),
+          e.opsPerSecond(), e.latency().p50Millis(), e.latency().p99Millis(), e.serverCpuMicrosPerOp(), n.opsPerSecond() / e.opsPerSecond());
     }
+    System.out.println("(cpu us: CPU time of the three server processes together per operation; the client's is in the rows above)");
     System.out.println(watchLine);
     System.out.println(identityLine);
     System.out.println("targets: nodus/etcd >= 1.00x at 128 clients; watch delivery p99 < 10 ms with 100 watchers; >= 5000 identities/s");
@@ -268,7 +269,7 @@ public final class ControlPlaneBench {
     double rate = rates.get(rates.size() - 1);
     long left = IDENTITIES - allocated.get() - 2_000;
     Duration window = Duration.ofMillis(Math.min(measure.toMillis(), (long) (left / (rate * 1.3) * 1000)));
-    Workloads.Result result = Workloads.closedLoop(clients, Duration.ZERO, window, op);
+    Workloads.Result result = Workloads.closedLoop(clients, Duration.ZERO, window, op, processes::cpuNanos);
     String warm = Workloads.describeWarmup(rates) + String.format(Locale.ROOT, ", %.1f s measured", window.toMillis() / 1000.0);
     ClusterStatus status = cluster.client().status();
     return String.format(Locale.ROOT, "identity allocation: %d clients creating endpoints with new label sets: %.0f identities/s "

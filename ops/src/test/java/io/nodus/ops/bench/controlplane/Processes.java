@@ -51,6 +51,29 @@ final class Processes implements AutoCloseable {
     return start(name, cmd);
   }
 
+  /** CPU time (user and system) the live child processes have used so far, in nanoseconds. */
+  long cpuNanos() {
+    long total = 0;
+    for (Process p : started) {
+      if (p.isAlive()) {
+        total += cpuNanos(p.pid());
+      }
+    }
+    return total;
+  }
+
+  /** CPU time (user and system) of process {@code pid} so far, from /proc at 100 ticks a second. */
+  static long cpuNanos(long pid) {
+    try {
+      String stat = Files.readString(Path.of("/proc/" + pid + "/stat"));
+      // Fields after the parenthesised command: state is the first, utime the 12th, stime the 13th.
+      String[] f = stat.substring(stat.lastIndexOf(')') + 2).split(" ");
+      return (Long.parseLong(f[11]) + Long.parseLong(f[12])) * 10_000_000L;
+    } catch (IOException | RuntimeException e) {
+      return 0;
+    }
+  }
+
   Path logs() {
     return logs;
   }

@@ -21,6 +21,7 @@ import java.util.UUID;
 import java.util.concurrent.CountDownLatch;
 import java.util.concurrent.atomic.AtomicReference;
 import java.util.function.IntFunction;
+import java.util.function.LongSupplier;
 
 /** Load generation shared by the control-plane benchmarks. */
 final class Workloads {
@@ -39,11 +40,12 @@ final class Workloads {
    * @param opsPerSecond throughput inside the window
    * @param latency latency of those operations
    */
-  record Result(int clients, long operations, double opsPerSecond, LatencyRecorder.Summary latency) {
+  record Result(int clients, long operations, double opsPerSecond, LatencyRecorder.Summary latency, double serverCpuMicrosPerOp,
+      double clientCpuMicrosPerOp) {
     @Override
     public String toString() {
-      return String.format(Locale.ROOT, "%.0f op/s, p50 %.2f ms, p99 %.2f ms (%d ops)", opsPerSecond, latency.p50Millis(),
-          latency.p99Millis(), operations);
+      return String.format(Locale.ROOT, "%.0f op/s, p50 %.2f ms, p99 %.2f ms (%d ops); CPU per op: servers %.0f us, client %.0f us",
+          opsPerSecond, latency.p50Millis(), latency.p99Millis(), operations, serverCpuMicrosPerOp, clientCpuMicrosPerOp);
     }
   }
 
@@ -52,6 +54,15 @@ final class Workloads {
    * window; only operations that start and end inside the window count.
    */
   static Result closedLoop(int clients, Duration warmup, Duration measure, IntFunction<Op> perThread) throws Exception {
+    return closedLoop(clients, warmup, measure, perThread, () -> 0);
+  }
+
+  /**
+   * As above; {@code serverCpu} gives the CPU time the servers have used so far (nanoseconds),
+   * read at both ends of the measured window, as is this process' own.
+   */
+  static Result closedLoop(int clients, Duration warmup, Duration measure, IntFunction<Op> perThread, LongSupplier serverCpu)
+      throws Exception {
     List<LatencyRecorder> recorders = new ArrayList<>();
     List<Thread> threads = new ArrayList<>();
     CountDownLatch start = new CountDownLatch(1);
@@ -84,6 +95,12 @@ final class Workloads {
     window[0] = now + warmup.toNanos();
     window[1] = window[0] + measure.toNanos();
     start.countDown();
+    sleepUntil(window[0]);
+    long server0 = serverCpu.getAsLong();
+    long client0 = Processes.cpuNanos(ProcessHandle.current().pid());
+    sleepUntil(window[1]);
+    long server1 = serverCpu.getAsLong();
+    long client1 = Processes.cpuNanos(ProcessHandle.current().pid());
     for (Thread t : threads) {
       t.join();
     }
@@ -91,7 +108,16 @@ final class Workloads {
       throw new IllegalStateException("a client failed", failure.get());
     }
     LatencyRecorder.Summary s = LatencyRecorder.summarize(recorders);
-    return new Result(clients, s.count(), s.count() / (measure.toNanos() / 1e9), s);
+    double ops = Math.max(1, s.count());
+    return new Result(clients, s.count(), s.count() / (measure.toNanos() / 1e9), s, (server1 - server0) / 1e3 / ops,
+        (client1 - client0) / 1e3 / ops);
+  }
+
+  private static void sleepUntil(long nanoTime) throws InterruptedException {
+    long left;
+    while ((left = nanoTime - System.nanoTime()) > 0) {
+      Thread.sleep(Math.max(1, left / 1_000_000));
+    }
   }
 
   /**

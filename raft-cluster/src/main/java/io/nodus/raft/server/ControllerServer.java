@@ -1,7 +1,12 @@
 package io.nodus.raft.server;
 
 import io.grpc.Server;
+import io.grpc.Metadata;
+import io.grpc.ServerCall;
+import io.grpc.ServerCallExecutorSupplier;
 import io.grpc.inprocess.InProcessServerBuilder;
+import io.nodus.raft.proto.ControllerGrpc;
+import java.util.concurrent.Executor;
 import io.grpc.netty.shaded.io.grpc.netty.NettyServerBuilder;
 import io.nodus.raft.client.ControlPlaneClient;
 import io.nodus.raft.client.GrpcControlPlaneClient;
@@ -105,6 +110,15 @@ public final class ControllerServer implements AutoCloseable {
       grpcServer = NettyServerBuilder
           .forAddress(new InetSocketAddress(config.grpcBind().host(), config.grpcBind().port()))
           .addService(service)
+          // Submit never blocks (it queues the command, and the answer comes back on a batch
+          // completion): run it on the transport thread instead of handing each call to the
+          // executor. Every other call may wait (reads, membership) and keeps the executor.
+          .callExecutor(new ServerCallExecutorSupplier() {
+            @Override
+            public <ReqT, RespT> Executor getExecutor(ServerCall<ReqT, RespT> call, Metadata metadata) {
+              return call.getMethodDescriptor().equals(ControllerGrpc.getSubmitMethod()) ? Runnable::run : null;
+            }
+          })
           // Clients ping idle watch streams every 10 s; allow it.
           .permitKeepAliveTime(5, TimeUnit.SECONDS)
           .build()

@@ -106,19 +106,17 @@ final class SubmitBatcher implements AutoCloseable {
   private void sendQueued() {
     while (!queue.isEmpty() && inFlight.tryAcquire()) {
       List<Pending> batch = new ArrayList<>();
-      int bytes = 0;
-      while (batch.size() < MAX_COMMANDS) {
-        Pending next = queue.peek();
-        if (next == null || (!batch.isEmpty() && bytes + next.size() > MAX_BYTES)) {
-          break;
+      // One batch is formed at a time, so that what was peeked is what is taken.
+      synchronized (queue) {
+        int bytes = 0;
+        while (batch.size() < MAX_COMMANDS) {
+          Pending next = queue.peek();
+          if (next == null || (!batch.isEmpty() && bytes + next.size() > MAX_BYTES)) {
+            break;
+          }
+          batch.add(queue.poll());
+          bytes += next.size();
         }
-        // Another thread may have taken it between peek and poll: then take whatever is next.
-        Pending taken = queue.poll();
-        if (taken == null) {
-          break;
-        }
-        batch.add(taken);
-        bytes += taken.size();
       }
       if (batch.isEmpty()) {
         inFlight.release();
@@ -172,9 +170,13 @@ final class SubmitBatcher implements AutoCloseable {
     running = false;
     completions.shutdown();
     UnavailableException stopping = new UnavailableException("controller is stopping", null);
-    Pending p;
-    while ((p = queue.poll()) != null) {
-      p.result().completeExceptionally(stopping);
+    List<Pending> left = new ArrayList<>();
+    synchronized (queue) {
+      Pending p;
+      while ((p = queue.poll()) != null) {
+        left.add(p);
+      }
     }
+    left.forEach(p -> p.result().completeExceptionally(stopping));
   }
 }

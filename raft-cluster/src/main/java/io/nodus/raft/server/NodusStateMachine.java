@@ -276,9 +276,9 @@ public final class NodusStateMachine extends BaseStateMachine {
             commands.get(i).getRequestId(), index, a.image().revision());
       }
     }
-    // Only the leader answers a client; a follower's answer would be dropped unread.
-    Message reply = trx.getClientRequest() == null ? Message.EMPTY
-        : Message.valueOf(UnsafeByteOperations.unsafeWrap(results.build().toByteArray()));
+    // Built on every replica: an entry appended under one leader may be answered by the next one
+    // (a client's retry finds it in Ratis' retry cache), which has no request of its own for it.
+    Message reply = Message.valueOf(UnsafeByteOperations.unsafeWrap(results.build().toByteArray()));
     LogPosition position = new LogPosition(entry.getTerm(), index);
     try {
       store.commit(position, ImageResources.changes(before, applied), applied.events());

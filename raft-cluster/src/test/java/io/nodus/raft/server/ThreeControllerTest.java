@@ -68,23 +68,6 @@ class ThreeControllerTest {
   }
 
   @Test
-  void aClientGivenAFollowerFirstSendsItsNextWritesToTheLeader() throws Exception {
-    cluster = new InProcessCluster(root, 3, b -> b);
-    int leader = cluster.awaitLeader(WAIT);
-    ControllerServer follower = cluster.server((leader + 1) % 3);
-    List<String> addresses = List.of(follower.grpcAddress().toString(), cluster.server((leader + 2) % 3).grpcAddress().toString(),
-        cluster.server(leader).grpcAddress().toString());
-
-    try (ControlPlaneClient client = GrpcControlPlaneClient.connect(addresses)) {
-      assertThat(client.status().getMemberId()).isEqualTo(follower.memberId());
-      assertThat(client.submit(upsertPolicy("first")).hasAccepted()).isTrue();
-      // The follower forwarded that write and named the leader: the client now talks to the leader.
-      assertThat(client.status().getMemberId()).isEqualTo(cluster.server(leader).memberId());
-      assertThat(client.submit(upsertPolicy("second")).getAccepted().getRevision()).isEqualTo(2);
-    }
-  }
-
-  @Test
   void aStaleReadOnAFollowerSaysWhichRevisionItReflects() throws Exception {
     cluster = new InProcessCluster(root, 3, b -> b);
     int leader = cluster.awaitLeader(WAIT);

@@ -6,6 +6,9 @@ import java.util.Map;
 import java.util.concurrent.ConcurrentHashMap;
 import org.apache.ratis.conf.Parameters;
 import org.apache.ratis.grpc.GrpcFactory;
+import org.apache.ratis.grpc.server.GrpcLogAppender;
+import org.apache.ratis.proto.RaftProtos.AppendEntriesRequestProto;
+import org.apache.ratis.server.raftlog.RaftLogIOException;
 import org.apache.ratis.rpc.RpcFactory;
 import org.apache.ratis.rpc.RpcType;
 import org.apache.ratis.server.RaftServer;
@@ -19,10 +22,11 @@ import org.apache.ratis.server.leader.LogAppender;
  * <p>Ratis' leader advances its commit index without waking its log appenders, so a follower
  * learns that an entry committed only with the next entry or the next heartbeat (half the minimum
  * election timeout, 250 ms here): with a quiet log, watchers served by followers would see each
- * change up to 250 ms after the leader. This transport is Ratis' own, but it records the log
- * appenders it creates in the {@link CommitNotifier} passed in the server's parameters; the state
- * machine wakes them when it applies an entry, and an appender that finds its follower's commit
- * index behind the leader's sends it at once.
+ * change up to 250 ms after the leader. This transport is Ratis' own, but its log appenders send
+ * a heartbeat (which carries the leader's commit index) when they have no entry to send and their
+ * follower could commit more than it knows of, and they are recorded in the {@link
+ * CommitNotifier} passed in the server's parameters: the state machine wakes them when it applies
+ * an entry.
  *
  * <p>Ratis instantiates this class by name from the server properties ({@link #name()}).
  */
@@ -50,11 +54,45 @@ public final class PromptCommitRpc implements RpcType {
 
     @Override
     public LogAppender newLogAppender(RaftServer.Division server, LeaderState state, FollowerInfo follower) {
-      LogAppender appender = super.newLogAppender(server, state, follower);
-      if (notifier != null) {
-        notifier.register(appender);
+      if (notifier == null) {
+        return super.newLogAppender(server, state, follower);
       }
+      LogAppender appender = new CommitSendingAppender(server, state, follower);
+      notifier.register(appender);
       return appender;
+    }
+  }
+
+  /**
+   * Ratis' gRPC log appender that, when it has no entries to send but its follower could commit
+   * more than it knows of, sends a heartbeat: the heartbeat carries the leader's commit index.
+   * Ratis' own appender sends nothing in that case, so a woken appender would stay silent until
+   * the next entry or heartbeat period.
+   *
+   * <p>The follower can commit up to the leader's commit index, but not past what it has written
+   * (its match index); each such index is sent once, so a follower that already heard of it is
+   * not sent it again while its answer is on the way.
+   */
+  private static final class CommitSendingAppender extends GrpcLogAppender {
+    /** Highest commit index sent in a heartbeat of this appender; appender thread only. */
+    private long commitSent = -1;
+
+    CommitSendingAppender(RaftServer.Division server, LeaderState state, FollowerInfo follower) {
+      super(server, state, follower);
+    }
+
+    @Override
+    public AppendEntriesRequestProto newAppendEntriesRequest(long callId, boolean heartbeat) throws RaftLogIOException {
+      AppendEntriesRequestProto request = super.newAppendEntriesRequest(callId, heartbeat);
+      if (request != null || heartbeat) {
+        return request;
+      }
+      long reachable = Math.min(getRaftLog().getLastCommittedIndex(), getFollower().getMatchIndex());
+      if (reachable <= getFollower().getCommitIndex() || reachable <= commitSent) {
+        return null;
+      }
+      commitSent = reachable;
+      return super.newAppendEntriesRequest(callId, true);
     }
   }
 

@@ -13,6 +13,7 @@ import io.nodus.raft.proto.ControllerGrpc;
 import io.nodus.raft.proto.ReadRequest;
 import io.nodus.raft.proto.StatusRequest;
 import io.nodus.raft.proto.SubmitRequest;
+import io.nodus.raft.proto.SubmitResponse;
 import io.nodus.state.proto.ClusterState;
 import io.nodus.state.proto.Command;
 import io.nodus.state.proto.CommandResult;
@@ -26,24 +27,31 @@ import java.util.concurrent.Executors;
 import java.util.concurrent.ScheduledExecutorService;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicInteger;
+import java.util.concurrent.atomic.AtomicReferenceArray;
 import java.util.function.Function;
 
 /**
  * {@link ControlPlaneClient} over gRPC to a list of controllers. A unary call goes to the
  * controller that answered last; on UNAVAILABLE it moves to the next address, round-robin, with
  * a growing pause after each full round, until its retry budget is spent. Any controller accepts
- * any call (followers forward writes through Raft), so no leader tracking is needed here.
+ * any call (followers forward writes through Raft); when a follower answers a write and names a
+ * leader that is among the addresses, the next calls go to the leader, which saves the forwarding.
  *
  * <p>Thread-safe. Watch callbacks run on gRPC threads, one call at a time per watch.
  */
 public final class GrpcControlPlaneClient implements ControlPlaneClient {
   /** Deadline of one membership change attempt: the new member may need a snapshot first. */
   private static final long MEMBERSHIP_TIMEOUT_MILLIS = 90_000;
+  private static final long ASK_INTERVAL_NANOS = TimeUnit.SECONDS.toNanos(5);
 
   private final List<ManagedChannel> channels;
   private final List<ControllerGrpc.ControllerBlockingStub> blocking;
   private final List<ControllerGrpc.ControllerStub> async;
   private final AtomicInteger preferred = new AtomicInteger();
+  /** Member id of the controller at each address, asked when first needed; null until then. */
+  private final AtomicReferenceArray<String> memberIds;
+  /** When addresses of unknown members were last asked (System.nanoTime), to ask at most every few seconds. */
+  private long lastAsked = System.nanoTime() - ASK_INTERVAL_NANOS;
   private final Duration callTimeout;
   private final Duration retryBudget;
   private final ScheduledExecutorService timer;
@@ -52,6 +60,7 @@ public final class GrpcControlPlaneClient implements ControlPlaneClient {
     this.channels = List.copyOf(channels);
     this.blocking = this.channels.stream().map(ControllerGrpc::newBlockingStub).toList();
     this.async = this.channels.stream().map(ControllerGrpc::newStub).toList();
+    this.memberIds = new AtomicReferenceArray<>(this.channels.size());
     this.callTimeout = callTimeout;
     this.retryBudget = retryBudget;
     this.timer = Executors.newSingleThreadScheduledExecutor(Thread.ofPlatform().daemon().name("nodus-client-timer").factory());
@@ -73,7 +82,43 @@ public final class GrpcControlPlaneClient implements ControlPlaneClient {
         ? command.toBuilder().setRequestId(UUID.randomUUID().toString()).build()
         : command;
     SubmitRequest request = SubmitRequest.newBuilder().setCommand(withId).build();
-    return call(stub -> stub.submit(request).getResult());
+    SubmitResponse response = call(stub -> stub.submit(request));
+    followLeader(response);
+    return response.getResult();
+  }
+
+  /** A follower answered a write: if the leader it names is one of the addresses, prefer it. */
+  private void followLeader(SubmitResponse response) {
+    String leader = response.getLeaderId();
+    if (leader.isEmpty() || leader.equals(response.getServedBy())) {
+      return;
+    }
+    int i = addressOf(leader);
+    if (i >= 0) {
+      preferred.set(i);
+    }
+  }
+
+  /** Index of the address where member {@code id} answers, or -1 when none is known to. */
+  private synchronized int addressOf(String id) {
+    boolean mayAsk = System.nanoTime() - lastAsked >= ASK_INTERVAL_NANOS;
+    for (int i = 0; i < blocking.size(); i++) {
+      String known = memberIds.get(i);
+      if (known == null && mayAsk) {
+        lastAsked = System.nanoTime();
+        try {
+          known = blocking.get(i).withDeadlineAfter(Math.min(callTimeout.toMillis(), 2_000), TimeUnit.MILLISECONDS)
+              .status(StatusRequest.getDefaultInstance()).getMemberId();
+          memberIds.set(i, known);
+        } catch (StatusRuntimeException e) {
+          // Unreachable now: asked again at a later write, not before ASK_INTERVAL.
+        }
+      }
+      if (id.equals(known)) {
+        return i;
+      }
+    }
+    return -1;
   }
 
   @Override

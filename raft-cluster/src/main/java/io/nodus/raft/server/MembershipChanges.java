@@ -26,6 +26,7 @@ import java.util.function.Supplier;
 import org.apache.ratis.client.RaftClient;
 import org.apache.ratis.protocol.RaftClientReply;
 import org.apache.ratis.protocol.RaftPeer;
+import org.apache.ratis.protocol.RaftPeerId;
 import org.apache.ratis.protocol.SetConfigurationRequest;
 import org.apache.ratis.server.RaftServer;
 import org.slf4j.Logger;
@@ -46,6 +47,8 @@ import org.slf4j.LoggerFactory;
  */
 final class MembershipChanges {
   private static final Logger log = LoggerFactory.getLogger(MembershipChanges.class);
+  /** How long the successor of a leader being removed has to catch up and take over. */
+  private static final long TRANSFER_TIMEOUT_MILLIS = 20_000;
 
   private final RaftServer.Division division;
   private final RaftClient admin;
@@ -117,6 +120,7 @@ final class MembershipChanges {
         return rejected(RejectionCodes.FAILED_PRECONDITION, "id", "member " + id + " is the last one; a group cannot be empty");
       }
       List<RaftPeer> remaining = current.stream().filter(p -> !p.getId().toString().equals(id)).toList();
+      handOverLeadership(id, remaining);
       log.info("removing member id={} remaining={}", id, remaining.stream().map(p -> p.getId().toString()).toList());
       setConfiguration(SetConfigurationRequest.Arguments.newBuilder()
           .setServersInCurrentConf(current).setServersInNewConf(remaining)
@@ -134,6 +138,31 @@ final class MembershipChanges {
       sync.run();
     }
     return MembershipResponse.newBuilder().setStatus(status.get()).build();
+  }
+
+  /**
+   * Moves the leadership to a member that stays before the leader is removed. A leader that
+   * removes itself goes on leading until the new configuration commits, then steps down; a
+   * command it accepted meanwhile (such as the ForgetMember that follows the change, when the
+   * leader itself serves the request) may then never be ordered, and its caller waits in vain.
+   * After the hand-over the removal is that of a follower.
+   */
+  private void handOverLeadership(String id, List<RaftPeer> remaining) {
+    RaftPeerId leader = division.getInfo().getLeaderId();
+    if (leader == null || !leader.toString().equals(id)) {
+      return;
+    }
+    RaftPeer successor = remaining.getFirst();
+    log.info("moving leadership before the leader is removed id={} to={}", id, successor.getId());
+    RaftClientReply reply;
+    try {
+      reply = admin.admin().transferLeadership(successor.getId(), TRANSFER_TIMEOUT_MILLIS);
+    } catch (IOException e) {
+      throw new UnavailableException("cannot move the leadership away from " + id + ": " + e.getMessage(), e);
+    }
+    if (!reply.isSuccess()) {
+      throw new UnavailableException("cannot move the leadership away from " + id + ": " + reply.getException(), reply.getException());
+    }
   }
 
   private void setConfiguration(SetConfigurationRequest.Arguments arguments) {

@@ -10,6 +10,7 @@ import io.nodus.raft.client.WatchSubscription;
 import io.nodus.raft.proto.ClusterStatus;
 import io.nodus.raft.proto.Member;
 import io.nodus.raft.proto.MemberRole;
+import io.nodus.raft.proto.MembershipResponse;
 import io.nodus.raft.testing.Await;
 import io.nodus.raft.testing.InProcessCluster;
 import io.nodus.raft.testing.RecordingListener;
@@ -64,6 +65,47 @@ class ThreeControllerTest {
       assertThat(status.getMembersList()).filteredOn(m -> m.getId().equals(follower.memberId()))
           .singleElement().extracting(Member::getRole).isEqualTo(MemberRole.FOLLOWER);
       assertThat(status.getMembersList()).allSatisfy(m -> assertThat(m.getGrpcAddress()).isNotEmpty());
+    }
+  }
+
+  @Test
+  void aClientGivenAFollowerFirstSendsItsNextWritesToTheLeader() throws Exception {
+    cluster = new InProcessCluster(root, 3, b -> b);
+    int leader = cluster.awaitLeader(WAIT);
+    ControllerServer follower = cluster.server((leader + 1) % 3);
+    List<String> addresses = List.of(follower.grpcAddress().toString(), cluster.server((leader + 2) % 3).grpcAddress().toString(),
+        cluster.server(leader).grpcAddress().toString());
+
+    try (ControlPlaneClient client = GrpcControlPlaneClient.connect(addresses)) {
+      assertThat(client.status().getMemberId()).isEqualTo(follower.memberId());
+      assertThat(client.submit(upsertPolicy("first")).hasAccepted()).isTrue();
+      // The follower forwarded that write and named the leader: the client now talks to the leader.
+      assertThat(client.status().getMemberId()).isEqualTo(cluster.server(leader).memberId());
+      assertThat(client.submit(upsertPolicy("second")).getAccepted().getRevision()).isEqualTo(2);
+    }
+  }
+
+  @Test
+  void theLeaderAskedToRemoveItselfHandsOverAndTheOthersGoOnCommitting() throws Exception {
+    cluster = new InProcessCluster(root, 3, b -> b);
+    int leader = cluster.awaitLeader(WAIT);
+    String leaderId = cluster.server(leader).memberId();
+    ControllerServer stays = cluster.server((leader + 1) % 3);
+
+    try (GrpcControlPlaneClient onLeader = GrpcControlPlaneClient.connect(List.of(cluster.server(leader).grpcAddress().toString()));
+         ControlPlaneClient other = GrpcControlPlaneClient.connect(List.of(stays.grpcAddress().toString()))) {
+      assertThat(onLeader.submit(upsertPolicy("before")).hasAccepted()).isTrue();
+      long started = System.nanoTime();
+      MembershipResponse removed = onLeader.removeMember(leaderId);
+
+      assertThat(removed.hasStatus()).as("%s", removed).isTrue();
+      assertThat(removed.getStatus().getMembersList()).extracting(Member::getId).doesNotContain(leaderId).hasSize(2);
+      // The hand-over takes an election's time, not a request timeout's.
+      assertThat(Duration.ofNanos(System.nanoTime() - started)).isLessThan(Duration.ofSeconds(20));
+      assertThat(other.submit(upsertPolicy("after")).getAccepted().getRevision()).isGreaterThan(1);
+      ClusterStatus status = other.status();
+      assertThat(status.getLeaderId()).isNotEmpty().isNotEqualTo(leaderId);
+      assertThat(status.getMembersList()).extracting(Member::getId).doesNotContain(leaderId);
     }
   }
 

@@ -21,7 +21,8 @@ import org.apache.ratis.statemachine.impl.FileListSnapshotInfo;
  * <p>{@link #getSnapshotDir()} is {@code <state machine dir>/snapshots}, not the state machine dir
  * itself: a follower installing a snapshot replaces that whole directory with the received files,
  * and the live database next to it must survive that. Threading: {@link #published} and
- * {@link #refresh} run on the apply thread; {@link #getLatestSnapshot} is read by any Ratis thread.
+ * {@link #refresh} run on the apply thread or the checkpoint writer, one at a time; {@link
+ * #getLatestSnapshot} is read by any Ratis thread.
  */
 final class CheckpointSnapshotStorage implements StateMachineStorage {
   /** Checkpoints kept when Ratis' retention policy does not say. */
@@ -35,6 +36,7 @@ final class CheckpointSnapshotStorage implements StateMachineStorage {
   public void init(RaftStorage raftStorage) {
     stateMachineDir = raftStorage.getStorageDir().getStateMachineDir().toPath();
     directory = new CheckpointDirectory(stateMachineDir.resolve("snapshots"));
+    directory.deleteUnfinished();
     refresh();
   }
 
@@ -47,15 +49,21 @@ final class CheckpointSnapshotStorage implements StateMachineStorage {
   }
 
   /** Re-reads the directory (after start, or after Ratis installed a snapshot into it). */
-  Optional<Checkpoint> refresh() {
+  synchronized Optional<Checkpoint> refresh() {
     Optional<Checkpoint> newest = directory.latest();
     latest = newest.map(CheckpointSnapshotStorage::toInfo).orElse(null);
     return newest;
   }
 
-  /** Makes a just-written checkpoint the latest snapshot. */
-  void published(Checkpoint checkpoint) {
-    latest = toInfo(checkpoint);
+  /**
+   * Makes a just-written checkpoint the latest snapshot, unless a newer one is there already (a
+   * snapshot installed while it was being written).
+   */
+  synchronized void published(Checkpoint checkpoint) {
+    FileListSnapshotInfo current = latest;
+    if (current == null || current.getIndex() < checkpoint.position().index()) {
+      latest = toInfo(checkpoint);
+    }
   }
 
   @Override

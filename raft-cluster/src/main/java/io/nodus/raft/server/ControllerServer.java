@@ -180,6 +180,7 @@ public final class ControllerServer implements AutoCloseable {
 
   /** Takes a snapshot now (a RocksDB checkpoint) and returns the log index it covers. */
   public long takeSnapshot() throws IOException {
+    stateMachine.snapshotNow();
     RaftClientReply reply = raftClient.getSnapshotManagementApi(RaftPeerId.valueOf(config.memberId())).create(1, 30_000);
     if (!reply.isSuccess()) {
       throw new IOException("snapshot failed: " + reply.getException(), reply.getException());

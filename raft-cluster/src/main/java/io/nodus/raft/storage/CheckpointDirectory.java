@@ -21,8 +21,9 @@ import org.slf4j.LoggerFactory;
  * named {@code checkpoint_<term>_<index>} by the last log entry it contains.
  *
  * <p>A checkpoint is written under a temporary name and renamed into place, so a directory with
- * the final name is always complete. Threading: {@link #create} and {@link #retain} are called by
- * the state machine's apply thread; {@link #latest} and {@link #list} by anyone.
+ * the final name is always complete. Threading: {@link #create} is called by the checkpoint writer
+ * (or the apply thread), {@link #retain} by the apply thread, concurrently: retain never touches
+ * a checkpoint that is still being written; {@link #latest} and {@link #list} by anyone.
  */
 public final class CheckpointDirectory {
   private static final Logger log = LoggerFactory.getLogger(CheckpointDirectory.class);
@@ -107,7 +108,10 @@ public final class CheckpointDirectory {
     return new Checkpoint(position, dir);
   }
 
-  /** Keeps the newest {@code keep} checkpoints and deletes the others and any leftover temp dirs. */
+  /**
+   * Keeps the newest {@code keep} checkpoints and deletes the others. A checkpoint being written
+   * meanwhile (under its temporary name) is left alone.
+   */
   public void retain(int keep) {
     List<Checkpoint> all = list();
     for (int i = 0; i < all.size() - Math.max(1, keep); i++) {
@@ -115,6 +119,10 @@ public final class CheckpointDirectory {
       Directories.deleteRecursively(dir);
       log.debug("checkpoint deleted dir={}", dir.getFileName());
     }
+  }
+
+  /** Deletes checkpoints a crash left half-written (temporary directories); call before writing any. */
+  public void deleteUnfinished() {
     if (Files.isDirectory(root)) {
       try (Stream<Path> s = Files.list(root)) {
         s.filter(p -> p.getFileName().toString().startsWith(TMP_PREFIX)).forEach(Directories::deleteRecursively);

@@ -106,8 +106,16 @@ class StateStoreTest {
         checkpoints.create(new LogPosition(1, i), store::checkpoint);
       }
 
+      // One being written meanwhile, under its temporary name: retain leaves it alone.
+      Path writing = dir.resolve("snapshots").resolve(".tmp-checkpoint_1_5");
+      store.checkpoint(writing);
+
       checkpoints.retain(2);
 
+      assertThat(checkpoints.list()).extracting(c -> c.position().index()).containsExactly(3L, 4L);
+      assertThat(writing).isDirectory();
+      checkpoints.deleteUnfinished();
+      assertThat(writing).doesNotExist();
       assertThat(checkpoints.list()).extracting(c -> c.position().index()).containsExactly(3L, 4L);
     }
   }

@@ -25,7 +25,9 @@ import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.CountDownLatch;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicLong;
+import java.util.concurrent.locks.LockSupport;
 import java.util.function.IntFunction;
+import java.util.function.ObjLongConsumer;
 
 /**
  * `ops/bench control-plane`: policy-upsert throughput and latency of 3 Nodus controllers next to
@@ -38,6 +40,8 @@ public final class ControlPlaneBench {
   private static final Duration MAX_WARMUP = Duration.ofSeconds(180);
   /** Load before each row's measured window, so that the window starts with every client busy. */
   private static final Duration ROW_WARMUP = Duration.ofSeconds(3);
+  /** Unmeasured watch load before the watch measurement. */
+  private static final Duration WATCH_WARMUP = Duration.ofSeconds(30);
   /** Cluster-local identity numbers (256..65535). */
   private static final long IDENTITIES = 65_536 - 256;
   private final Duration warmup;
@@ -131,7 +135,8 @@ public final class ControlPlaneBench {
       }
       watchLine = parts.contains("watch") ? watchFanOut(cluster) : "watch fan-out: skipped";
       System.out.println("  " + watchLine);
-      identityLine = parts.contains("identity") ? identityAllocation(cluster, 64) : "identity allocation: skipped";
+      // A rate is a capacity: measured at the same client count as the busiest upsert row.
+      identityLine = parts.contains("identity") ? identityAllocation(cluster, busiest) : "identity allocation: skipped";
       System.out.println("  " + identityLine);
     }
     if (skipEtcd || !parts.contains("upsert")) {
@@ -170,7 +175,11 @@ public final class ControlPlaneBench {
     System.out.println("targets: nodus/etcd >= 1.00x at 128 clients; watch delivery p99 < 10 ms with 100 watchers; >= 5000 identities/s");
   }
 
-  /** Watchers spread over the controllers; a writer commits at a steady rate; delivery minus acknowledgement. */
+  /**
+   * Watchers spread over the controllers; a writer commits at a steady rate; delivery minus
+   * acknowledgement. The same load runs first for {@link #WATCH_WARMUP} unmeasured: the fan-out
+   * path is new to the JVMs after the upsert rows, and its compilation is not what is measured.
+   */
   private String watchFanOut(NodusCluster cluster) throws Exception {
     long startRevision = cluster.client().status().getRevision() + 1;
     Map<Long, Long> acked = new ConcurrentHashMap<>();
@@ -183,6 +192,8 @@ public final class ControlPlaneBench {
       clients.add(GrpcControlPlaneClient.connect(List.of(address)));
     }
     int writes = (int) (measure.toSeconds() * 200);
+    // First revision measured; events before it are the warm-up's.
+    AtomicLong measuredFrom = new AtomicLong(Long.MAX_VALUE);
     CountDownLatch done = new CountDownLatch(watchers);
     for (int w = 0; w < watchers; w++) {
       LatencyRecorder a = new LatencyRecorder();
@@ -197,6 +208,9 @@ public final class ControlPlaneBench {
 
         @Override
         public void onEvent(Event event) {
+          if (event.getRevision() < measuredFrom.get()) {
+            return;
+          }
           long now = System.nanoTime();
           Long ack = acked.get(event.getRevision());
           Long sub = submitted.get(event.getRevision());
@@ -212,20 +226,13 @@ public final class ControlPlaneBench {
       }));
     }
     Thread.sleep(2000);
-    long interval = TimeUnit.SECONDS.toNanos(1) / 200;
-    long next = System.nanoTime();
-    for (int k = 0; k < writes; k++) {
-      // Sleep, not spin: a spinning writer would take one of the machine's cores from the servers.
-      for (long wait = next - System.nanoTime(); wait > 0; wait = next - System.nanoTime()) {
-        java.util.concurrent.locks.LockSupport.parkNanos(wait);
-      }
-      next += interval;
-      long t0 = System.nanoTime();
-      CommandResult r = cluster.client().submit(Workloads.policyUpsert(9999, k, 2));
-      long revision = r.getAccepted().getRevision();
+    long warm = WATCH_WARMUP.toSeconds() * 200;
+    long lastWarm = writeAtSteadyRate(cluster, (int) warm, 0, (revision, t0) -> { });
+    measuredFrom.set(lastWarm + 1);
+    writeAtSteadyRate(cluster, writes, (int) warm, (revision, t0) -> {
       acked.put(revision, System.nanoTime());
       submitted.put(revision, t0);
-    }
+    });
     boolean all = done.await(60, TimeUnit.SECONDS);
     subs.forEach(WatchSubscription::close);
     // Per controller: watchers of the leader see an event when the writer does; a follower's
@@ -244,11 +251,30 @@ public final class ControlPlaneBench {
     clients.forEach(GrpcControlPlaneClient::close);
     LatencyRecorder.Summary ack = LatencyRecorder.summarize(afterAck);
     LatencyRecorder.Summary sub = LatencyRecorder.summarize(afterSubmit);
-    return String.format(Locale.ROOT, "watch fan-out: %d watchers over %d controllers, %d writes at 200/s, %s: "
+    return String.format(Locale.ROOT, "watch fan-out: %d watchers over %d controllers, %d writes at 200/s after %d s of the same load, %s: "
             + "delivery after commit (writer's ack) p50 %.2f ms, p99 %.2f ms, max %.2f ms; after submit p50 %.2f ms, p99 %.2f ms%n"
             + "  by controller:%s",
-        watchers, cluster.grpcAddresses().size(), writes, all ? "every watcher saw every event" : "SOME EVENTS MISSING",
+        watchers, cluster.grpcAddresses().size(), writes, WATCH_WARMUP.toSeconds(), all ? "every watcher saw every event" : "SOME EVENTS MISSING",
         ack.p50Millis(), ack.p99Millis(), ack.maxMillis(), sub.p50Millis(), sub.p99Millis(), perController);
+  }
+
+  /** Writes {@code count} policy upserts at 200 per second; returns the last revision. */
+  private static long writeAtSteadyRate(NodusCluster cluster, int count, int firstKey, ObjLongConsumer<Long> onAck) {
+    long interval = TimeUnit.SECONDS.toNanos(1) / 200;
+    long next = System.nanoTime();
+    long revision = 0;
+    for (int k = 0; k < count; k++) {
+      // Sleep, not spin: a spinning writer would take one of the machine's cores from the servers.
+      for (long wait = next - System.nanoTime(); wait > 0; wait = next - System.nanoTime()) {
+        LockSupport.parkNanos(wait);
+      }
+      next += interval;
+      long t0 = System.nanoTime();
+      CommandResult r = cluster.client().submit(Workloads.policyUpsert(9999, firstKey + k, 2));
+      revision = r.getAccepted().getRevision();
+      onAck.accept(revision, t0);
+    }
+    return revision;
   }
 
   /** New label sets through endpoint creation: each command allocates one identity. */

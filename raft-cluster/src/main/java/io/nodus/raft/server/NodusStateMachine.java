@@ -404,7 +404,9 @@ public final class NodusStateMachine extends BaseStateMachine {
       } catch (RuntimeException e) {
         // Ratis asks again after the next entries; the log is not purged meanwhile.
         log.error("cannot take snapshot index={}", position.index(), e);
+        return;
       }
+      purgeLogBehind(position.index());
     });
     return RaftLog.INVALID_LOG_INDEX;
   }
@@ -420,6 +422,27 @@ public final class NodusStateMachine extends BaseStateMachine {
     snapshots.published(c);
     log.info("snapshot taken index={} term={} revision={} took_ms={}", position.index(), position.term(), revision,
         TimeUnit.NANOSECONDS.toMillis(System.nanoTime() - started));
+  }
+
+  /**
+   * Purges the Raft log behind a checkpoint written in the background, as Ratis does after a
+   * snapshot it took itself (up to the snapshot, keeping the configured preservation and gap).
+   * Ratis learns of the checkpoint only when it next asks for a snapshot, after another entry: on
+   * a log that went quiet it would keep everything since the previous one.
+   */
+  private void purgeLogBehind(long index) {
+    try {
+      getServer().get().getDivision(getGroupId()).getRaftLog().purge(index)
+          .whenComplete((purged, error) -> {
+            if (error != null) {
+              log.warn("cannot purge the log behind snapshot index={}", index, error);
+            }
+          });
+    } catch (IOException | ExecutionException e) {
+      log.warn("cannot purge the log behind snapshot index={}", index, e);
+    } catch (InterruptedException e) {
+      Thread.currentThread().interrupt();
+    }
   }
 
   /** Waits for the checkpoint being written, if any. */

@@ -1,22 +1,22 @@
 package io.nodus.raft.server;
 
-import io.grpc.Server;
 import io.grpc.Metadata;
+import io.grpc.Server;
 import io.grpc.ServerCall;
 import io.grpc.ServerCallExecutorSupplier;
 import io.grpc.inprocess.InProcessServerBuilder;
-import io.nodus.raft.proto.ControllerGrpc;
-import java.util.concurrent.Executor;
 import io.grpc.netty.shaded.io.grpc.netty.NettyServerBuilder;
 import io.nodus.raft.client.ControlPlaneClient;
 import io.nodus.raft.client.GrpcControlPlaneClient;
 import io.nodus.raft.grpc.ControllerService;
+import io.nodus.raft.proto.ControllerGrpc;
 import io.nodus.raft.proto.ClusterStatus;
 import io.nodus.raft.watch.WatchService;
 import java.io.IOException;
 import java.net.InetSocketAddress;
 import java.nio.file.Files;
 import java.util.UUID;
+import java.util.concurrent.Executor;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicReference;
 import org.apache.ratis.client.RaftClient;

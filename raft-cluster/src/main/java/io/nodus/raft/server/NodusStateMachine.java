@@ -22,10 +22,6 @@ import java.util.Optional;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.CopyOnWriteArrayList;
 import java.util.concurrent.ExecutionException;
-import java.util.concurrent.ExecutorService;
-import java.util.concurrent.Executors;
-import java.util.concurrent.Future;
-import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicLong;
 import org.apache.ratis.proto.RaftProtos.LogEntryProto;
 import org.apache.ratis.protocol.Message;
@@ -35,7 +31,6 @@ import org.apache.ratis.server.RaftServer;
 import org.apache.ratis.server.protocol.TermIndex;
 import org.apache.ratis.server.raftlog.RaftLog;
 import org.apache.ratis.server.storage.RaftStorage;
-import org.apache.ratis.statemachine.SnapshotInfo;
 import org.apache.ratis.statemachine.StateMachineStorage;
 import org.apache.ratis.statemachine.TransactionContext;
 import org.apache.ratis.statemachine.impl.BaseStateMachine;
@@ -50,7 +45,8 @@ import org.slf4j.LoggerFactory;
  * cluster image with {@link CommandApplier}, persists the entry in the replica's {@link
  * StateStore}, publishes the new image and answers the submitter with the {@code CommandResult}.
  * A retried request id is answered from the replicated deduplication window and applied once.
- * Snapshots are RocksDB checkpoints kept by {@link CheckpointSnapshotStorage}.
+ * Snapshots are RocksDB checkpoints written by {@link CheckpointWriter} and kept by {@link
+ * CheckpointSnapshotStorage}.
  *
  * <p>Threading rule: Ratis calls {@link #applyTransaction}, {@link #notifyTermIndexUpdated},
  * {@link #takeSnapshot} and {@link #reinitialize} from its single state-machine updater thread,
@@ -64,14 +60,8 @@ public final class NodusStateMachine extends BaseStateMachine {
 
   private final Clock clock;
   private final long eventRetention;
-  /** Writes checkpoints, one at a time, while entries go on being applied. */
-  private final ExecutorService checkpointer =
-      Executors.newSingleThreadExecutor(Thread.ofPlatform().daemon().name("checkpoint").factory());
-  /** The checkpoint being written in the background, if any; apply thread only. */
-  private Future<?> checkpointing;
-  /** Set by {@link #snapshotNow}: the next snapshot is taken before Ratis is answered. */
-  private volatile boolean snapshotNow;
   private final CheckpointSnapshotStorage snapshots = new CheckpointSnapshotStorage();
+  private final CheckpointWriter checkpoints = new CheckpointWriter(snapshots, this::purgeLogBehind);
   private final List<Runnable> appliedListeners = new CopyOnWriteArrayList<>();
   /** The newest events, for watchers at the head of the log. */
   private final RecentEvents recent = new RecentEvents(1 << 14);
@@ -339,96 +329,33 @@ public final class NodusStateMachine extends BaseStateMachine {
     return CompletableFuture.completedFuture(Message.valueOf(UnsafeByteOperations.unsafeWrap(revision)));
   }
 
-  /**
-   * Snapshots are RocksDB checkpoints, written on a background thread so that applying goes on
-   * meanwhile (written here, a checkpoint stalled every replica's apply for 0.1 to 0.9 s, most of
-   * it flushing the memtables). While one is being written Ratis is answered "none yet" (-1);
-   * once it is complete, the next call answers its index, and Ratis purges the log behind it.
-   *
-   * <p>A checkpoint is named after the last applied entry when it was asked for, and holds at
-   * least that much: entries applied while it was written may be in it too. That is safe because
-   * the store records its own position, and entries up to it are skipped after a restore (the
-   * same happens when a replay finds the store ahead).
-   *
-   * <p>Answering with an older snapshot would make Ratis log it as new after every entry, hence
-   * the -1. A snapshot asked for explicitly ({@link #snapshotNow}) is written before answering.
-   */
+  /** A RocksDB checkpoint, written in the background by {@link CheckpointWriter}. */
   @Override
   public long takeSnapshot() throws IOException {
     TermIndex last = getLastAppliedTermIndex();
     if (last.getIndex() < 0) {
       return RaftLog.INVALID_LOG_INDEX;
     }
-    boolean now = snapshotNow;
-    if (checkpointing != null) {
-      if (!checkpointing.isDone() && !now) {
-        return RaftLog.INVALID_LOG_INDEX;
-      }
-      awaitCheckpoint();
-      checkpointing = null;
-      SnapshotInfo written = snapshots.getLatestSnapshot();
-      if (!now && written != null) {
-        // The one just written; Ratis counts the entries to the next one from here.
-        return written.getIndex();
-      }
-    }
-    SnapshotInfo current = snapshots.getLatestSnapshot();
-    if (current != null && current.getIndex() >= last.getIndex()) {
-      snapshotNow = false;
-      return current.getIndex();
-    }
-    // The store may lag `last` by entries without state changes: record the position first.
     LogPosition position = new LogPosition(last.getTerm(), last.getIndex());
-    StateStore s = store;
-    try {
+    return checkpoints.take(position, () -> {
+      // The store may lag `last` by entries without state changes: record the position first.
+      StateStore s = store;
       if (storedIndex < position.index()) {
         s.markApplied(position);
         storedIndex = position.index();
       }
-    } catch (RuntimeException e) {
-      throw new IOException("cannot take snapshot at index " + position.index(), e);
-    }
-    long revision = state.image().revision();
-    if (now) {
-      snapshotNow = false;
-      try {
-        writeCheckpoint(position, revision, s);
-      } catch (RuntimeException e) {
-        throw new IOException("cannot take snapshot at index " + position.index(), e);
-      }
-      return position.index();
-    }
-    checkpointing = checkpointer.submit(() -> {
-      try {
-        writeCheckpoint(position, revision, s);
-      } catch (RuntimeException e) {
-        // Ratis asks again after the next entries; the log is not purged meanwhile.
-        log.error("cannot take snapshot index={}", position.index(), e);
-        return;
-      }
-      purgeLogBehind(position.index());
+      return new CheckpointWriter.Source(s, state.image().revision());
     });
-    return RaftLog.INVALID_LOG_INDEX;
   }
 
   /** The next snapshot Ratis asks for is written before it is answered (an explicit request). */
   void snapshotNow() {
-    snapshotNow = true;
-  }
-
-  private void writeCheckpoint(LogPosition position, long revision, StateStore s) {
-    long started = System.nanoTime();
-    Checkpoint c = snapshots.directory().create(position, s::checkpoint);
-    snapshots.published(c);
-    log.info("snapshot taken index={} term={} revision={} took_ms={}", position.index(), position.term(), revision,
-        TimeUnit.NANOSECONDS.toMillis(System.nanoTime() - started));
+    checkpoints.writeNextBeforeAnswering();
   }
 
   /**
    * Purges the Raft log behind a checkpoint written in the background, as Ratis does after a
    * snapshot it took itself (up to the snapshot, keeping the configured preservation and gap).
-   * Ratis learns of the checkpoint only when it next asks for a snapshot, after another entry: on
-   * a log that went quiet it would keep everything since the previous one.
    */
   private void purgeLogBehind(long index) {
     try {
@@ -445,34 +372,11 @@ public final class NodusStateMachine extends BaseStateMachine {
     }
   }
 
-  /** Waits for the checkpoint being written, if any. */
-  private void awaitCheckpoint() throws IOException {
-    Future<?> f = checkpointing;
-    if (f == null) {
-      return;
-    }
-    try {
-      f.get();
-    } catch (InterruptedException e) {
-      Thread.currentThread().interrupt();
-      throw new IOException("interrupted while a checkpoint was written", e);
-    } catch (ExecutionException e) {
-      throw new IOException("checkpoint failed", e.getCause());
-    }
-  }
-
   @Override
   public void close() {
     getLifeCycle().checkStateAndClose(() -> {
       // A checkpoint being written (the one asked for at shutdown, say) is finished first.
-      checkpointer.shutdown();
-      try {
-        if (!checkpointer.awaitTermination(60, TimeUnit.SECONDS)) {
-          log.warn("checkpoint still being written at close");
-        }
-      } catch (InterruptedException e) {
-        Thread.currentThread().interrupt();
-      }
+      checkpoints.close();
       StateStore s = store;
       if (s != null) {
         s.close();

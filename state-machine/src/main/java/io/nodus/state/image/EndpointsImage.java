@@ -1,23 +1,25 @@
 package io.nodus.state.image;
 
-import io.nodus.state.collect.PersistentSortedMap;
+import io.nodus.state.collect.PersistentHashMap;
 import io.nodus.state.proto.Endpoint;
+import java.util.Comparator;
 import java.util.List;
 import java.util.Optional;
 
 /**
- * Endpoints by name, with an index of the IPv4 addresses they hold.
+ * Endpoints by name, with an index of the IPv4 addresses they hold. Hash maps, looked up by every
+ * endpoint command; {@link #sorted} gives the name order to those who show it.
  *
  * @param byName every endpoint, pending or ready
  * @param byIpv4 address to endpoint name, for ready endpoints
  * @param nextEndpointId next endpoint id to hand out (ids are never reused)
  */
 public record EndpointsImage(
-    PersistentSortedMap<String, Endpoint> byName,
-    PersistentSortedMap<String, String> byIpv4,
+    PersistentHashMap<String, Endpoint> byName,
+    PersistentHashMap<String, String> byIpv4,
     int nextEndpointId) {
 
-  public static final EndpointsImage EMPTY = new EndpointsImage(PersistentSortedMap.empty(), PersistentSortedMap.empty(), 1);
+  public static final EndpointsImage EMPTY = new EndpointsImage(PersistentHashMap.empty(), PersistentHashMap.empty(), 1);
 
   public Optional<Endpoint> get(String name) {
     return byName.get(name);
@@ -27,13 +29,19 @@ public record EndpointsImage(
     return byIpv4.get(ipv4);
   }
 
+  /** Every endpoint, by name. */
+  public List<Endpoint> sorted() {
+    return byName.keys().stream().sorted().map(byName::getOrNull).toList();
+  }
+
+  /** The endpoints of {@code node}, by name. */
   public List<Endpoint> onNode(String node) {
-    return byName.values().stream().filter(e -> e.getNode().equals(node)).toList();
+    return byName.values().stream().filter(e -> e.getNode().equals(node)).sorted(Comparator.comparing(Endpoint::getName)).toList();
   }
 
   public EndpointsImage with(Endpoint endpoint) {
     Endpoint old = byName.getOrNull(endpoint.getName());
-    PersistentSortedMap<String, String> ips = byIpv4;
+    PersistentHashMap<String, String> ips = byIpv4;
     if (old != null && !old.getIpv4().isEmpty()) {
       ips = ips.remove(old.getIpv4());
     }

@@ -1,17 +1,20 @@
 package io.nodus.state.image;
 
-import io.nodus.state.collect.PersistentSortedMap;
+import io.nodus.state.collect.PersistentHashMap;
 import io.nodus.state.proto.Policy;
 import java.util.Collection;
+import java.util.List;
 import java.util.Optional;
 
 /**
  * Policies keyed by {@code namespace/name} (cluster-wide policies have an empty namespace, so
- * their key starts with '/').
+ * their key starts with '/'). A hash map: every upsert looks its policy up (decide, evolve,
+ * storage), and a sorted tree of ten thousand policies cost a dozen scattered string comparisons
+ * per lookup; {@link #sorted} gives the key order to those who show it.
  */
-public record PoliciesImage(PersistentSortedMap<String, Policy> byKey) {
+public record PoliciesImage(PersistentHashMap<String, Policy> byKey) {
 
-  public static final PoliciesImage EMPTY = new PoliciesImage(PersistentSortedMap.empty());
+  public static final PoliciesImage EMPTY = new PoliciesImage(PersistentHashMap.empty());
 
   public static String key(String namespace, String name) {
     return namespace + "/" + name;
@@ -21,8 +24,14 @@ public record PoliciesImage(PersistentSortedMap<String, Policy> byKey) {
     return byKey.get(key(namespace, name));
   }
 
+  /** Every policy, in the map's canonical order (the same on every replica, not key order). */
   public Collection<Policy> all() {
     return byKey.values();
+  }
+
+  /** Every policy, by namespace then name. */
+  public List<Policy> sorted() {
+    return byKey.keys().stream().sorted().map(byKey::getOrNull).toList();
   }
 
   public PoliciesImage with(Policy policy) {

@@ -46,9 +46,9 @@ final class PolicyCommands {
   static Decision upsert(ClusterImage image, UpsertPolicy cmd, ApplyContext ctx) {
     Policy policy = cmd.getPolicy();
     PolicyValidator.validate(policy);
-    Policy normalized = PolicyNormalizer.normalize(policy).toBuilder().clearRevision().build();
+    Policy normalized = PolicyNormalizer.normalize(policy);
     Optional<Policy> existing = image.policies().get(normalized.getNamespace(), normalized.getName());
-    if (existing.isPresent() && existing.get().toBuilder().clearRevision().build().equals(normalized)) {
+    if (existing.isPresent() && unchanged(existing.get(), normalized)) {
       return Decision.nothing();
     }
     List<Event> events = new ArrayList<>();
@@ -73,6 +73,15 @@ final class PolicyCommands {
     dropped.removeAll(CidrIdentities.referenced(normalized).keySet());
     events.addAll(releases(image, dropped, normalized.getNamespace(), normalized.getName()));
     return new Decision.Accepted(events);
+  }
+
+  /**
+   * Whether a stored policy equals a normalized one but for its revision. The documents are
+   * compared first: nearly every change changes the document, and comparing them copies nothing.
+   */
+  private static boolean unchanged(Policy stored, Policy normalized) {
+    return stored.getOriginalDocumentBytes().equals(normalized.getOriginalDocumentBytes())
+        && stored.toBuilder().clearRevision().build().equals(normalized);
   }
 
   static Decision delete(ClusterImage image, DeletePolicy cmd) {

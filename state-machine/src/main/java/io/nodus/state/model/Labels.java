@@ -7,7 +7,6 @@ import java.util.Collection;
 import java.util.Comparator;
 import java.util.List;
 import java.util.Set;
-import java.util.regex.Pattern;
 
 /**
  * Parsing, validation and canonical form of labels ({@code source:key=value}) and label sets.
@@ -36,10 +35,9 @@ public final class Labels {
 
   private static final Comparator<Label> ORDER =
       Comparator.comparing(Label::getSource).thenComparing(Label::getKey);
-  // Kubernetes qualified name: optional DNS-subdomain prefix and '/', then a name of at most 63 chars.
-  private static final Pattern NAME = Pattern.compile("[A-Za-z0-9]([-A-Za-z0-9_.]*[A-Za-z0-9])?");
-  private static final Pattern PREFIX = Pattern.compile("[a-z0-9]([-a-z0-9]*[a-z0-9])?(\\.[a-z0-9]([-a-z0-9]*[a-z0-9])?)*");
-  private static final Pattern VALUE = Pattern.compile("([A-Za-z0-9]([-A-Za-z0-9_.]*[A-Za-z0-9])?)?");
+  // Kubernetes qualified name: optional DNS-subdomain prefix and '/', then a name of at most 63
+  // chars. Checked by hand rather than with regular expressions: every replica validates every
+  // label of every policy it applies.
 
   private Labels() {}
 
@@ -123,10 +121,10 @@ public final class Labels {
     int slash = key.lastIndexOf('/');
     String prefix = slash < 0 ? null : key.substring(0, slash);
     String name = slash < 0 ? key : key.substring(slash + 1);
-    if (prefix != null && (prefix.isEmpty() || prefix.length() > 253 || !PREFIX.matcher(prefix).matches())) {
+    if (prefix != null && (prefix.isEmpty() || prefix.length() > 253 || !isDnsSubdomain(prefix))) {
       throw InvalidFieldException.invalid(field, "label key '" + key + "' has an invalid prefix: it must be a DNS subdomain");
     }
-    if (name.length() > 63 || !NAME.matcher(name).matches()) {
+    if (name.length() > 63 || name.isEmpty() || !isNameOrValue(name)) {
       throw InvalidFieldException.invalid(field, "label key '" + key
           + "' is invalid: at most 63 characters, alphanumerics, '-', '_' or '.', starting and ending alphanumeric");
     }
@@ -134,7 +132,7 @@ public final class Labels {
 
   /** Validates a label value (empty, or at most 63 characters of the Kubernetes value syntax). */
   public static void validateValue(String value, String field) {
-    if (value.length() > 63 || !VALUE.matcher(value).matches()) {
+    if (value.length() > 63 || !isNameOrValue(value)) {
       throw InvalidFieldException.invalid(field, "label value '" + value
           + "' is invalid: at most 63 characters, alphanumerics, '-', '_' or '.', starting and ending alphanumeric");
     }
@@ -168,6 +166,54 @@ public final class Labels {
       }
     }
     return null;
+  }
+
+  /** Empty, or alphanumerics, '-', '_' and '.', starting and ending alphanumeric. */
+  static boolean isNameOrValue(String s) {
+    int n = s.length();
+    if (n == 0) {
+      return true;
+    }
+    if (!isAlphanumeric(s.charAt(0)) || !isAlphanumeric(s.charAt(n - 1))) {
+      return false;
+    }
+    for (int i = 1; i < n - 1; i++) {
+      char c = s.charAt(i);
+      if (!isAlphanumeric(c) && c != '-' && c != '_' && c != '.') {
+        return false;
+      }
+    }
+    return true;
+  }
+
+  /** Dot-separated labels of lower-case alphanumerics and '-', each starting and ending alphanumeric. */
+  static boolean isDnsSubdomain(String s) {
+    int start = 0;
+    while (true) {
+      int dot = s.indexOf('.', start);
+      int end = dot < 0 ? s.length() : dot;
+      if (end == start || !isLowerAlphanumeric(s.charAt(start)) || !isLowerAlphanumeric(s.charAt(end - 1))) {
+        return false;
+      }
+      for (int i = start + 1; i < end - 1; i++) {
+        char c = s.charAt(i);
+        if (!isLowerAlphanumeric(c) && c != '-') {
+          return false;
+        }
+      }
+      if (dot < 0) {
+        return true;
+      }
+      start = dot + 1;
+    }
+  }
+
+  private static boolean isAlphanumeric(char c) {
+    return isLowerAlphanumeric(c) || (c >= 'A' && c <= 'Z');
+  }
+
+  private static boolean isLowerAlphanumeric(char c) {
+    return (c >= 'a' && c <= 'z') || (c >= '0' && c <= '9');
   }
 
   private static List<String> sorted(Set<String> s) {

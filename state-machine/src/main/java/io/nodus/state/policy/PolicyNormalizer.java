@@ -23,6 +23,7 @@ import java.util.function.Consumer;
  *       selectors.
  *   <li>CIDRs are stored in canonical text (a bare address becomes a host prefix, IPv6 in RFC 5952
  *       form), so equal policies have equal bytes and an idempotent upsert changes nothing.
+ *   <li>The revision is cleared: the store sets it.
  * </ul>
  *
  * Applying it twice gives the same result as applying it once.
@@ -32,7 +33,8 @@ public final class PolicyNormalizer {
 
   public static Policy normalize(Policy policy) {
     String ns = policy.getNamespace();
-    Policy.Builder out = policy.toBuilder().clearRules();
+    // The revision is the store's to set: a command's policy never carries one.
+    Policy.Builder out = policy.toBuilder().clearRules().clearRevision();
     for (PolicyRule rule : policy.getRulesList()) {
       PolicyRule.Builder r = rule.toBuilder();
       if (!ns.isEmpty() && rule.hasEndpointSelector()) {

@@ -50,4 +50,22 @@ class LabelsTest {
     Labels.validateKey("app.kubernetes.io/name", "k");
     Labels.validateKey("io.kubernetes.pod.namespace", "k");
   }
+
+  /** The Kubernetes syntax as regular expressions: the hand-written checks must agree with them. */
+  private static final java.util.regex.Pattern NAME = java.util.regex.Pattern.compile("[A-Za-z0-9]([-A-Za-z0-9_.]*[A-Za-z0-9])?");
+  private static final java.util.regex.Pattern VALUE = java.util.regex.Pattern.compile("([A-Za-z0-9]([-A-Za-z0-9_.]*[A-Za-z0-9])?)?");
+  private static final java.util.regex.Pattern PREFIX =
+      java.util.regex.Pattern.compile("[a-z0-9]([-a-z0-9]*[a-z0-9])?(\\.[a-z0-9]([-a-z0-9]*[a-z0-9])?)*");
+
+  @net.jqwik.api.Property(tries = 3000)
+  void theSyntaxChecksAgreeWithTheKubernetesPatterns(@net.jqwik.api.ForAll("syntax") String s) {
+    assertThat(Labels.isNameOrValue(s)).as(s).isEqualTo(VALUE.matcher(s).matches());
+    assertThat(!s.isEmpty() && Labels.isNameOrValue(s)).as(s).isEqualTo(NAME.matcher(s).matches());
+    assertThat(Labels.isDnsSubdomain(s)).as(s).isEqualTo(PREFIX.matcher(s).matches());
+  }
+
+  @net.jqwik.api.Provide
+  net.jqwik.api.Arbitrary<String> syntax() {
+    return net.jqwik.api.Arbitraries.strings().withChars("aZ09-_./ é:").ofMaxLength(8);
+  }
 }

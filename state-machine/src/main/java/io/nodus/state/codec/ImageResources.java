@@ -156,7 +156,8 @@ public final class ImageResources {
         }
       }
       RequestWindow window = RequestWindow.EMPTY;
-      requests.sort(Comparator.comparingLong(RecordedRequest::getLogIndex));
+      // Recorded in (log index, position) order: the window keeps them in that order.
+      requests.sort(Comparator.comparingLong(RecordedRequest::getLogIndex).thenComparingInt(RecordedRequest::getPosition));
       for (RecordedRequest r : requests) {
         window = window.with(r);
       }

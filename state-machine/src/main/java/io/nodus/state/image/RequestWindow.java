@@ -1,7 +1,7 @@
 package io.nodus.state.image;
 
 import io.nodus.state.collect.PersistentHashMap;
-import io.nodus.state.collect.PersistentSortedMap;
+import io.nodus.state.collect.PersistentQueue;
 import io.nodus.state.proto.RecordedRequest;
 import java.util.List;
 import java.util.Optional;
@@ -18,16 +18,16 @@ import java.util.Optional;
  * entries or bytes; it depends only on the log, so replicas evict alike.
  *
  * @param byId recorded requests by request id (a hash map: looked up and changed by every command)
- * @param byIndex order key ({@link #orderOf}: log index, then position in the entry) to the same
- *     recorded requests: the eviction order
+ * @param byIndex the same recorded requests in eviction order ({@link #orderOf}: log index, then
+ *     position in the entry), which is the order they are recorded in: a queue
  * @param bytes serialized size of every recorded request together
  */
 public record RequestWindow(
     PersistentHashMap<String, RecordedRequest> byId,
-    PersistentSortedMap<Long, RecordedRequest> byIndex,
+    PersistentQueue<RecordedRequest> byIndex,
     long bytes) {
 
-  public static final RequestWindow EMPTY = new RequestWindow(PersistentHashMap.empty(), PersistentSortedMap.empty(), 0);
+  public static final RequestWindow EMPTY = new RequestWindow(PersistentHashMap.empty(), PersistentQueue.empty(), 0);
 
   /**
    * How large the window may grow.
@@ -68,15 +68,25 @@ public record RequestWindow(
 
   /** Recorded requests, oldest first. */
   public List<RecordedRequest> inOrder() {
-    return byIndex.values();
+    return byIndex.toList();
   }
 
-  /** Adds a request (replacing one with the same id); nothing is evicted here. */
+  /**
+   * Adds a request (replacing one with the same id) recorded after every request the window holds;
+   * nothing is evicted here.
+   *
+   * @throws IllegalArgumentException when the window holds a request recorded at or after it
+   */
   public RequestWindow with(RecordedRequest request) {
     RecordedRequest old = byId.getOrNull(request.getRequestId());
     RequestWindow base = old == null ? this : without(old);
+    RecordedRequest newest = base.byIndex.lastOrNull();
+    if (newest != null && orderOf(newest) >= orderOf(request)) {
+      throw new IllegalArgumentException("request " + request.getRequestId() + " at " + request.getLogIndex() + "/"
+          + request.getPosition() + " is not newer than the window's newest, at " + newest.getLogIndex() + "/" + newest.getPosition());
+    }
     return new RequestWindow(base.byId.put(request.getRequestId(), request),
-        base.byIndex.put(orderOf(request), request), base.bytes + request.getSerializedSize());
+        base.byIndex.append(request), base.bytes + request.getSerializedSize());
   }
 
   /**
@@ -87,7 +97,7 @@ public record RequestWindow(
   public RequestWindow evict(long nowMillis, Limits limits, List<String> evicted) {
     RequestWindow w = this;
     while (!w.byIndex.isEmpty()) {
-      RecordedRequest oldest = w.byIndex.firstOrNull().getValue();
+      RecordedRequest oldest = w.byIndex.firstOrNull();
       boolean expired = oldest.getLeaderTimeMillis() + limits.windowMillis() <= nowMillis;
       if (!expired && w.size() <= limits.maxEntries() && w.bytes <= limits.maxBytes()) {
         break;
@@ -99,7 +109,9 @@ public record RequestWindow(
   }
 
   private RequestWindow without(RecordedRequest r) {
-    return new RequestWindow(byId.remove(r.getRequestId()), byIndex.remove(orderOf(r)), bytes - r.getSerializedSize());
+    // Eviction takes the oldest; only a replaced request (never in practice) is looked for.
+    PersistentQueue<RecordedRequest> rest = r == byIndex.firstOrNull() ? byIndex.removeFirst() : byIndex.without(r);
+    return new RequestWindow(byId.remove(r.getRequestId()), rest, bytes - r.getSerializedSize());
   }
 
   /**

@@ -1,6 +1,9 @@
 package io.nodus.state;
 
+import com.google.protobuf.ByteString;
 import com.google.protobuf.CodedOutputStream;
+import com.google.protobuf.InvalidProtocolBufferException;
+import com.google.protobuf.UnsafeByteOperations;
 import io.nodus.state.decide.ApplyContext;
 import io.nodus.state.decide.Decider;
 import io.nodus.state.decide.Decision;
@@ -10,6 +13,8 @@ import io.nodus.state.image.RequestWindow;
 import io.nodus.state.model.RejectionCodes;
 import io.nodus.state.proto.Accepted;
 import io.nodus.state.proto.Command;
+import io.nodus.state.proto.EncodedAccepted;
+import io.nodus.state.proto.EncodedResult;
 import io.nodus.state.proto.CommandResult;
 import io.nodus.state.proto.Event;
 import io.nodus.state.proto.LoggedCommand;
@@ -36,14 +41,20 @@ public final class CommandApplier {
    *
    * @param state the state after the command (its image is the same instance when nothing changed)
    * @param result what the caller is told
+   * @param encodedResult the same, encoded (from the encoded events: nothing is encoded twice)
    * @param events the events that were folded in, stamped (none for a duplicate)
+   * @param encodedEvents the same events, each encoded once, for storage and answers
    * @param window what changed in the deduplication window, for incremental storage
    * @param duplicate whether the request id had been answered before, so nothing was applied
    */
-  public record Applied(ReplicaState state, CommandResult result, List<Event> events, RequestWindow.Delta window,
-      boolean duplicate) {
+  public record Applied(ReplicaState state, CommandResult result, ByteString encodedResult, List<Event> events,
+      List<byte[]> encodedEvents, RequestWindow.Delta window, boolean duplicate) {
     public Applied {
       events = List.copyOf(events);
+      encodedEvents = List.copyOf(encodedEvents);
+      if (events.size() != encodedEvents.size()) {
+        throw new IllegalArgumentException(events.size() + " events but " + encodedEvents.size() + " encoded");
+      }
     }
 
     /** The image after the command. */
@@ -69,6 +80,13 @@ public final class CommandApplier {
       commands.forEach(a -> out.addAll(a.events()));
       return out;
     }
+
+    /** Every event of the entry, encoded, in revision order. */
+    public List<byte[]> encodedEvents() {
+      List<byte[]> out = new ArrayList<>();
+      commands.forEach(a -> out.addAll(a.encodedEvents()));
+      return out;
+    }
   }
 
   /**
@@ -76,11 +94,17 @@ public final class CommandApplier {
    * previous one left, all at the entry's leader time and log index, told apart by position.
    */
   public static EntryApplied applyEntry(ReplicaState state, LoggedCommand entry, long logIndex) {
-    List<Command> commands = entry.getCommandsCount() > 0 ? entry.getCommandsList() : List.of(entry.getCommand());
+    return applyEntry(state, LoggedEntry.of(entry), logIndex);
+  }
+
+  /** The same, for an entry read with its commands' digests (see {@link LoggedEntry#parse}). */
+  public static EntryApplied applyEntry(ReplicaState state, LoggedEntry entry, long logIndex) {
+    List<Command> commands = entry.commands();
     List<Applied> out = new ArrayList<>(commands.size());
     ReplicaState current = state;
     for (int position = 0; position < commands.size(); position++) {
-      Applied a = apply(current, commands.get(position), entry.getLeaderTimeMillis(), logIndex, position);
+      Applied a = apply(current, commands.get(position), entry.digests().get(position), entry.leaderTimeMillis(),
+          logIndex, position);
       out.add(a);
       current = a.state();
     }
@@ -105,10 +129,14 @@ public final class CommandApplier {
    * carry a batch of commands; each is applied against the state the previous one left).
    */
   public static Applied apply(ReplicaState state, LoggedCommand logged, long logIndex, int position) {
-    return apply(state, logged.getCommand(), logged.getLeaderTimeMillis(), logIndex, position);
+    Command command = logged.getCommand();
+    byte[] digest = command.getRequestId().isEmpty() ? null : digest(command);
+    return apply(state, command, digest, logged.getLeaderTimeMillis(), logIndex, position);
   }
 
-  private static Applied apply(ReplicaState state, Command command, long leaderTimeMillis, long logIndex, int position) {
+  /** {@code digest} is the command's {@link #digest}, or null when it has no request id. */
+  private static Applied apply(ReplicaState state, Command command, byte[] digest, long leaderTimeMillis, long logIndex,
+      int position) {
     ApplyContext ctx = new ApplyContext(logIndex, leaderTimeMillis);
     ClusterImage image = state.image();
     RequestWindow.Limits limits = image.requestWindowLimits();
@@ -116,28 +144,34 @@ public final class CommandApplier {
     // Expire first, so that "inside the window" means the same thing for lookups and records.
     RequestWindow window = state.requests().evict(ctx.leaderTimeMillis(), limits, evicted);
     String requestId = command.getRequestId();
-    byte[] digest = requestId.isEmpty() ? null : digest(command);
     if (digest != null) {
       Optional<RecordedRequest> seen = window.get(requestId);
       if (seen.isPresent()) {
         ReplicaState same = new ReplicaState(image, window);
         RequestWindow.Delta delta = new RequestWindow.Delta(null, evicted);
         if (Arrays.equals(seen.get().getCommandDigest().toByteArray(), digest)) {
-          return new Applied(same, seen.get().getResult(), List.of(), delta, true);
+          ByteString answer = seen.get().getResult();
+          return new Applied(same, parseResult(answer), answer, List.of(), List.of(), delta, true);
         }
         // A different command under a used id: refuse it, and keep the original answer for retries.
-        return new Applied(same, rejected(Rejection.newBuilder().setCode(RejectionCodes.ALREADY_EXISTS).setField("requestId")
-            .setMessage("request id " + requestId + " was already used for a different command").build(), image),
-            List.of(), delta, false);
+        CommandResult refused = rejected(Rejection.newBuilder().setCode(RejectionCodes.ALREADY_EXISTS).setField("requestId")
+            .setMessage("request id " + requestId + " was already used for a different command").build(), image);
+        return new Applied(same, refused, refused.toByteString(), List.of(), List.of(), delta, false);
       }
     }
     Decision decision = Decider.decide(image, command, ctx);
     ClusterImage next = image;
     List<Event> stamped = new ArrayList<>();
+    List<byte[]> encoded = new ArrayList<>();
     CommandResult result;
+    ByteString encodedResult;
     switch (decision) {
-      case Decision.Rejected r -> result = rejected(r.rejection(), image);
+      case Decision.Rejected r -> {
+        result = rejected(r.rejection(), image);
+        encodedResult = result.toByteString();
+      }
       case Decision.Accepted a -> {
+        EncodedAccepted.Builder accepted = EncodedAccepted.newBuilder();
         for (Event body : a.events()) {
           Event e = body.toBuilder()
               .setRevision(next.revision() + 1)
@@ -146,17 +180,23 @@ public final class CommandApplier {
               .build();
           next = Evolver.evolve(next, e);
           stamped.add(e);
+          byte[] bytes = e.toByteArray();
+          encoded.add(bytes);
+          accepted.addEvents(UnsafeByteOperations.unsafeWrap(bytes));
         }
         result = CommandResult.newBuilder()
             .setAccepted(Accepted.newBuilder().addAllEvents(stamped).setRevision(next.revision())).build();
+        // CommandResult's accepted (field 1) holds the EncodedAccepted: the same bytes as `result`.
+        encodedResult = EncodedResult.newBuilder().setAccepted(accepted.setRevision(next.revision()).build().toByteString())
+            .build().toByteString();
       }
     }
     RecordedRequest recorded = null;
     if (digest != null) {
       recorded = RecordedRequest.newBuilder()
           .setRequestId(requestId)
-          .setCommandDigest(com.google.protobuf.ByteString.copyFrom(digest))
-          .setResult(result)
+          .setCommandDigest(UnsafeByteOperations.unsafeWrap(digest))
+          .setResult(encodedResult)
           .setLeaderTimeMillis(ctx.leaderTimeMillis())
           .setLogIndex(logIndex)
           .setPosition(position)
@@ -172,7 +212,18 @@ public final class CommandApplier {
         recorded = null;
       }
     }
-    return new Applied(new ReplicaState(next, window), result, stamped, new RequestWindow.Delta(recorded, evicted), false);
+    return new Applied(new ReplicaState(next, window), result, encodedResult, stamped, encoded,
+        new RequestWindow.Delta(recorded, evicted), false);
+  }
+
+  /** A recorded answer, parsed. */
+  private static CommandResult parseResult(ByteString encoded) {
+    try {
+      return CommandResult.parseFrom(encoded);
+    } catch (InvalidProtocolBufferException e) {
+      // Only this class writes recorded answers, and it writes them encoded.
+      throw new IllegalStateException("a recorded answer is not a CommandResult", e);
+    }
   }
 
   private static CommandResult rejected(Rejection rejection, ClusterImage image) {
@@ -187,8 +238,13 @@ public final class CommandApplier {
     byte[] bytes = command.toByteArray();
     String requestId = command.getRequestId();
     int skip = requestId.isEmpty() ? 0 : CodedOutputStream.computeStringSize(Command.REQUEST_ID_FIELD_NUMBER, requestId);
+    return sha256(bytes, skip, bytes.length - skip);
+  }
+
+  /** SHA-256 of {@code bytes[offset, offset + length)}. */
+  static byte[] sha256(byte[] bytes, int offset, int length) {
     MessageDigest sha = sha256();
-    sha.update(bytes, skip, bytes.length - skip);
+    sha.update(bytes, offset, length);
     return sha.digest();
   }
 

@@ -6,11 +6,12 @@ import io.nodus.raft.storage.Directories;
 import io.nodus.raft.storage.LogPosition;
 import io.nodus.raft.storage.StateStore;
 import io.nodus.state.CommandApplier;
+import io.nodus.state.LoggedEntry;
 import io.nodus.state.ReplicaState;
 import io.nodus.state.codec.ImageResources;
 import io.nodus.state.image.ClusterImage;
 import io.nodus.state.proto.Command;
-import io.nodus.state.proto.CommandResults;
+import io.nodus.state.proto.EncodedResults;
 import io.nodus.state.proto.Event;
 import io.nodus.state.proto.LoggedCommand;
 import java.io.IOException;
@@ -261,17 +262,18 @@ public final class NodusStateMachine extends BaseStateMachine {
     }
     // Committed: on the leader, followers hear of it now rather than with the next entry.
     commitNotifier.committed();
-    LoggedCommand logged = parse(entry.getStateMachineLogEntry().getLogData(), index);
+    LoggedEntry logged = parse(entry.getStateMachineLogEntry().getLogData(), index);
     ReplicaState before = state;
     // An entry holds one command or a batch (group commit): each is applied in order against the
     // state the previous one left, and all of them are stored in one write batch.
     CommandApplier.EntryApplied applied = CommandApplier.applyEntry(before, logged, index);
     ReplicaState current = applied.state();
-    CommandResults.Builder results = CommandResults.newBuilder();
-    List<Command> commands = logged.getCommandsCount() > 0 ? logged.getCommandsList() : List.of(logged.getCommand());
+    // The answers as the applier encoded them (read as CommandResults by the submitter).
+    EncodedResults.Builder results = EncodedResults.newBuilder();
+    List<Command> commands = logged.commands();
     for (int i = 0; i < applied.commands().size(); i++) {
       CommandApplier.Applied a = applied.commands().get(i);
-      results.addResults(a.result());
+      results.addResults(a.encodedResult());
       if (a.duplicate()) {
         duplicatesSinceStart.incrementAndGet();
         log.info("duplicate request answered from the window request_id={} index={} revision={}",
@@ -283,7 +285,7 @@ public final class NodusStateMachine extends BaseStateMachine {
     Message reply = Message.valueOf(UnsafeByteOperations.unsafeWrap(results.build().toByteArray()));
     LogPosition position = new LogPosition(entry.getTerm(), index);
     try {
-      store.commit(position, ImageResources.changes(before, applied), applied.events());
+      store.commit(position, ImageResources.changes(before, applied), applied.events(), applied.encodedEvents());
     } catch (RuntimeException e) {
       // Thrown, not returned as a failed future: Ratis then stops applying instead of moving on.
       log.error("cannot persist entry index={} revision={}", index, current.image().revision(), e);
@@ -301,9 +303,9 @@ public final class NodusStateMachine extends BaseStateMachine {
     return CompletableFuture.completedFuture(reply);
   }
 
-  private static LoggedCommand parse(ByteString data, long index) {
+  private static LoggedEntry parse(ByteString data, long index) {
     try {
-      return LoggedCommand.parseFrom(data.asReadOnlyByteBuffer());
+      return LoggedEntry.parse(data.toByteArray());
     } catch (InvalidProtocolBufferException e) {
       // Every replica would fail the same way: the log itself is broken.
       throw new IllegalStateException("log entry " + index + " is not a LoggedCommand", e);

@@ -141,8 +141,14 @@ public final class StateStore implements AutoCloseable {
   /**
    * Persists one applied entry atomically: the resource writes, the events and the new applied
    * position, trimming the oldest events beyond the retention window in the same batch.
+   *
+   * @param events the entry's events, in revision order
+   * @param encoded the same events, encoded (the bytes the replica also answers with)
    */
-  public void commit(LogPosition applied, List<ImageResources.Write> writes, List<Event> events) {
+  public void commit(LogPosition applied, List<ImageResources.Write> writes, List<Event> events, List<byte[]> encoded) {
+    if (events.size() != encoded.size()) {
+      throw new IllegalArgumentException(events.size() + " events but " + encoded.size() + " encoded");
+    }
     Lock r = readLock();
     try (WriteBatch batch = new WriteBatch()) {
       for (ImageResources.Write w : writes) {
@@ -152,8 +158,8 @@ public final class StateStore implements AutoCloseable {
           batch.put(db.resources(), w.key().toBytes(), w.value());
         }
       }
-      for (Event e : events) {
-        batch.put(db.events(), RevisionKeys.encode(e.getRevision()), e.toByteArray());
+      for (int i = 0; i < events.size(); i++) {
+        batch.put(db.events(), RevisionKeys.encode(events.get(i).getRevision()), encoded.get(i));
       }
       if (!events.isEmpty()) {
         long keepFrom = events.getLast().getRevision() - eventRetention + 1;

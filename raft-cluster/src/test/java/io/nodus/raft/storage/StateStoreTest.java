@@ -28,7 +28,7 @@ class StateStoreTest {
     CommandApplier.Applied a = CommandApplier.apply(state,
         LoggedCommand.newBuilder().setCommand(command.toBuilder().setRequestId("req-" + index)).setLeaderTimeMillis(1_000).build(),
         index);
-    store.commit(new LogPosition(1, index), ImageResources.changes(state, a), a.events());
+    store.commit(new LogPosition(1, index), ImageResources.changes(state, a), a.events(), a.encodedEvents());
     return a.state();
   }
 

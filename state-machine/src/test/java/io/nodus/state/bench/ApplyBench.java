@@ -2,14 +2,14 @@ package io.nodus.state.bench;
 
 import com.google.protobuf.InvalidProtocolBufferException;
 import io.nodus.state.CommandApplier;
+import io.nodus.state.LoggedEntry;
 import io.nodus.state.ReplicaState;
 import io.nodus.state.codec.ImageResources;
 import io.nodus.state.model.Labels;
 import io.nodus.state.proto.Command;
-import io.nodus.state.proto.CommandResults;
 import io.nodus.state.proto.CreateEndpoint;
+import io.nodus.state.proto.EncodedResults;
 import io.nodus.state.proto.EndpointSelector;
-import io.nodus.state.proto.Event;
 import io.nodus.state.proto.LabelSet;
 import io.nodus.state.proto.LoggedCommand;
 import io.nodus.state.proto.PeerRule;
@@ -30,9 +30,9 @@ import java.util.function.IntFunction;
 /**
  * Single-JVM microbenchmark of the replicated apply path: what the controller's state-machine
  * thread does per log entry ({@code NodusStateMachine.applyTransaction}) minus Ratis and RocksDB.
- * Per entry of 32 commands: parse the logged bytes, {@link CommandApplier#applyEntry}, build and
- * serialize the {@code CommandResults} reply, {@link ImageResources#changes} and serialize what
- * the store would write (keys and events).
+ * Per entry of 32 commands: read the logged bytes ({@link LoggedEntry#parse}), {@link
+ * CommandApplier#applyEntry}, build and serialize the reply ({@code EncodedResults}), {@link
+ * ImageResources#changes} and serialize what the store would write (keys and events).
  *
  * <p>Each workload starts from a prefilled state (the request window full, so every command
  * evicts one) and replays a fixed, pre-built run of entries from it, again and again: images are
@@ -95,23 +95,23 @@ public final class ApplyBench {
     long sink = 0;
     long t0 = System.nanoTime();
     for (byte[] data : w.entries()) {
-      LoggedCommand logged = LoggedCommand.parseFrom(data);
+      LoggedEntry logged = LoggedEntry.parse(data);
       long a0 = System.nanoTime();
       CommandApplier.EntryApplied applied = CommandApplier.applyEntry(state, logged, index++);
       applyNanos += System.nanoTime() - a0;
-      CommandResults.Builder results = CommandResults.newBuilder();
+      EncodedResults.Builder results = EncodedResults.newBuilder();
       for (CommandApplier.Applied a : applied.commands()) {
         if (a.result().hasRejection()) {
           throw new IllegalStateException("rejected in " + w.name() + ": " + a.result().getRejection());
         }
-        results.addResults(a.result());
+        results.addResults(a.encodedResult());
       }
       // What StateStore.commit serializes besides the values changes() already made.
       for (ImageResources.Write write : ImageResources.changes(state, applied)) {
         sink += write.key().toBytes().length + (write.value() == null ? 0 : write.value().length);
       }
-      for (Event e : applied.events()) {
-        sink += e.toByteArray().length;
+      for (byte[] e : applied.encodedEvents()) {
+        sink += e.length;
       }
       sink += results.build().toByteArray().length;
       state = applied.state();

@@ -22,11 +22,13 @@ import java.util.List;
  * @param leaderTimeMillis the leader's time, stamped on entry into the log
  * @param commands the commands, in order
  * @param digests for each command, its digest, or null when it carries no request id
+ * @param answeredInProcess whether the submitter takes the answers in the leader's process
  */
-public record LoggedEntry(long leaderTimeMillis, List<Command> commands, List<byte[]> digests) {
+public record LoggedEntry(long leaderTimeMillis, List<Command> commands, List<byte[]> digests, boolean answeredInProcess) {
   private static final int SINGLE = LoggedCommand.COMMAND_FIELD_NUMBER;
   private static final int TIME = LoggedCommand.LEADER_TIME_MILLIS_FIELD_NUMBER;
   private static final int BATCH = LoggedCommand.COMMANDS_FIELD_NUMBER;
+  private static final int IN_PROCESS = LoggedCommand.ANSWERED_IN_PROCESS_FIELD_NUMBER;
 
   public LoggedEntry {
     commands = List.copyOf(commands);
@@ -41,19 +43,20 @@ public record LoggedEntry(long leaderTimeMillis, List<Command> commands, List<by
     List<Command> commands = logged.getCommandsCount() > 0 ? logged.getCommandsList() : List.of(logged.getCommand());
     List<byte[]> digests = new ArrayList<>(commands.size());
     commands.forEach(c -> digests.add(c.getRequestId().isEmpty() ? null : CommandApplier.digest(c)));
-    return new LoggedEntry(logged.getLeaderTimeMillis(), commands, digests);
+    return new LoggedEntry(logged.getLeaderTimeMillis(), commands, digests, logged.getAnsweredInProcess());
   }
 
   /**
    * Reads a serialized {@link LoggedCommand} with the same meaning as {@link #of}({@code
-   * LoggedCommand.parseFrom(data)}): a later time field wins (the leader appends its time), and
-   * the batch, when present, is what the entry carries.
+   * LoggedCommand.parseFrom(data)}): a later scalar field wins (the leader appends its time, and
+   * a controller its in-process flag), and the batch, when present, is what the entry carries.
    *
    * @throws InvalidProtocolBufferException when {@code data} is not a LoggedCommand
    */
   public static LoggedEntry parse(byte[] data) throws InvalidProtocolBufferException {
     CodedInputStream in = CodedInputStream.newInstance(data);
     long time = 0;
+    boolean inProcess = false;
     int singles = 0;
     List<Command> batch = new ArrayList<>();
     List<byte[]> batchDigests = new ArrayList<>();
@@ -79,6 +82,8 @@ public record LoggedEntry(long leaderTimeMillis, List<Command> commands, List<by
           }
         } else if (field == TIME && wireType == WireFormat.WIRETYPE_VARINT) {
           time = in.readInt64();
+        } else if (field == IN_PROCESS && wireType == WireFormat.WIRETYPE_VARINT) {
+          inProcess = in.readBool();
         } else if (!in.skipField(tag)) {
           break;
         }
@@ -89,14 +94,14 @@ public record LoggedEntry(long leaderTimeMillis, List<Command> commands, List<by
       throw new InvalidProtocolBufferException(e);
     }
     if (!batch.isEmpty()) {
-      return new LoggedEntry(time, batch, batchDigests);
+      return new LoggedEntry(time, batch, batchDigests, inProcess);
     }
     if (singles > 1) {
       // Repeated occurrences of a message field merge: rare enough to leave to protobuf.
       return of(LoggedCommand.parseFrom(data));
     }
     Command c = single != null ? single : Command.getDefaultInstance();
-    return new LoggedEntry(time, List.of(c), java.util.Arrays.asList(singleDigest));
+    return new LoggedEntry(time, List.of(c), java.util.Arrays.asList(singleDigest), inProcess);
   }
 
   /** The digest of command {@code c}, serialized at {@code data[start, start + length)}. */

@@ -29,6 +29,7 @@ class LoggedEntryTest {
     LoggedEntry read = LoggedEntry.parse(data);
     LoggedEntry expected = LoggedEntry.of(LoggedCommand.parseFrom(data));
     assertThat(read.leaderTimeMillis()).isEqualTo(expected.leaderTimeMillis());
+    assertThat(read.answeredInProcess()).isEqualTo(expected.answeredInProcess()).isEqualTo(logged.getAnsweredInProcess());
     assertThat(read.commands()).isEqualTo(expected.commands());
     assertThat(read.digests()).usingRecursiveFieldByFieldElementComparator().containsExactlyElementsOf(expected.digests());
     for (int i = 0; i < read.commands().size(); i++) {
@@ -46,7 +47,8 @@ class LoggedEntryTest {
         .map(cs -> LoggedCommand.newBuilder().addAllCommands(cs).build());
     Arbitrary<LoggedCommand> both = command.list().ofMinSize(1).ofMaxSize(3).flatMap(cs -> command
         .map(one -> LoggedCommand.newBuilder().setCommand(one).addAllCommands(cs).setLeaderTimeMillis(5).build()));
-    return Arbitraries.oneOf(single, batch, both, Arbitraries.just(LoggedCommand.getDefaultInstance()));
+    return Arbitraries.oneOf(single, batch, both, Arbitraries.just(LoggedCommand.getDefaultInstance()))
+        .flatMap(e -> Arbitraries.of(false, true).map(flag -> e.toBuilder().setAnsweredInProcess(flag).build()));
   }
 
   @Test

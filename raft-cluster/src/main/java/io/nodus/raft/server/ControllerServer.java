@@ -164,6 +164,10 @@ public final class ControllerServer implements AutoCloseable {
   }
 
   /** The state machine, for status pages and tests. */
+  RaftBackend backend() {
+    return backend;
+  }
+
   public NodusStateMachine stateMachine() {
     return stateMachine;
   }

@@ -25,6 +25,8 @@ import java.util.concurrent.CopyOnWriteArrayList;
 import java.util.concurrent.ExecutionException;
 import java.util.concurrent.atomic.AtomicLong;
 import org.apache.ratis.proto.RaftProtos.LogEntryProto;
+import org.apache.ratis.proto.RaftProtos.StateMachineLogEntryProto;
+import org.apache.ratis.protocol.ClientId;
 import org.apache.ratis.protocol.Message;
 import org.apache.ratis.protocol.RaftClientRequest;
 import org.apache.ratis.protocol.RaftGroupId;
@@ -71,6 +73,7 @@ public final class NodusStateMachine extends BaseStateMachine {
   private final AtomicLong snapshotsInstalled = new AtomicLong();
   private final AtomicLong duplicatesSinceStart = new AtomicLong();
   private final PromptCommitRpc.CommitNotifier commitNotifier = new PromptCommitRpc.CommitNotifier();
+  private final InProcessAnswers answers = new InProcessAnswers();
   private volatile StateStore store;
   /** The image and the request window; replaced (never mutated) by the updater thread only. */
   private volatile ReplicaState state = ReplicaState.EMPTY;
@@ -89,6 +92,11 @@ public final class NodusStateMachine extends BaseStateMachine {
   public NodusStateMachine(Clock clock, long eventRetention) {
     this.clock = clock;
     this.eventRetention = eventRetention;
+  }
+
+  /** Where this process's own submissions take their answers. */
+  InProcessAnswers answers() {
+    return answers;
   }
 
   /** The latest applied image. */
@@ -268,21 +276,26 @@ public final class NodusStateMachine extends BaseStateMachine {
     // state the previous one left, and all of them are stored in one write batch.
     CommandApplier.EntryApplied applied = CommandApplier.applyEntry(before, logged, index);
     ReplicaState current = applied.state();
-    // The answers as the applier encoded them (read as CommandResults by the submitter).
-    EncodedResults.Builder results = EncodedResults.newBuilder();
     List<Command> commands = logged.commands();
     for (int i = 0; i < applied.commands().size(); i++) {
       CommandApplier.Applied a = applied.commands().get(i);
-      results.addResults(a.encodedResult());
       if (a.duplicate()) {
         duplicatesSinceStart.incrementAndGet();
         log.info("duplicate request answered from the window request_id={} index={} revision={}",
             commands.get(i).getRequestId(), index, a.image().revision());
       }
     }
-    // Built on every replica: an entry appended under one leader may be answered by the next one
-    // (a client's retry finds it in Ratis' retry cache), which has no request of its own for it.
-    Message reply = Message.valueOf(UnsafeByteOperations.unsafeWrap(results.build().toByteArray()));
+    Message reply;
+    StateMachineLogEntryProto submitted = entry.getStateMachineLogEntry();
+    if (logged.answeredInProcess()) {
+      // The leader that submitted it takes the answers in its process (see InProcessAnswers).
+      answers.deliver(ClientId.valueOf(submitted.getClientId()), submitted.getCallId(), () -> encodedResults(applied));
+      reply = Message.EMPTY;
+    } else {
+      // Built on every replica: an entry appended under one leader may be answered by the next
+      // one (a Raft client's retry finds it in Ratis' retry cache), which has no request of its own.
+      reply = Message.valueOf(UnsafeByteOperations.unsafeWrap(encodedResults(applied)));
+    }
     LogPosition position = new LogPosition(entry.getTerm(), index);
     try {
       store.commit(position, ImageResources.changes(before, applied), applied.events(), applied.encodedEvents());
@@ -301,6 +314,13 @@ public final class NodusStateMachine extends BaseStateMachine {
       appliedListeners.forEach(Runnable::run);
     }
     return CompletableFuture.completedFuture(reply);
+  }
+
+  /** The answers of an entry, as the applier encoded them (read as CommandResults by the submitter). */
+  private static byte[] encodedResults(CommandApplier.EntryApplied applied) {
+    EncodedResults.Builder results = EncodedResults.newBuilder();
+    applied.commands().forEach(a -> results.addResults(a.encodedResult()));
+    return results.build().toByteArray();
   }
 
   private static LoggedEntry parse(ByteString data, long index) {

@@ -41,6 +41,7 @@ import org.apache.ratis.protocol.exceptions.StateMachineException;
 import org.apache.ratis.server.DivisionInfo;
 import org.apache.ratis.server.RaftServer;
 import org.apache.ratis.statemachine.SnapshotInfo;
+import org.apache.ratis.thirdparty.com.google.protobuf.ByteString;
 import org.apache.ratis.thirdparty.com.google.protobuf.UnsafeByteOperations;
 
 /**
@@ -81,6 +82,16 @@ final class RaftBackend implements ControllerBackend {
         this::awaitLinearizable);
   }
 
+  /** The Raft division this controller runs (for tests of what Raft keeps). */
+  RaftServer.Division division() {
+    return division;
+  }
+
+  /** The client id of this controller's direct submissions as leader. */
+  ClientId localClient() {
+    return localClient;
+  }
+
   @Override
   public String memberId() {
     return config.memberId();
@@ -100,47 +111,59 @@ final class RaftBackend implements ControllerBackend {
   /**
    * Sends one entry (a batch of commands) through Raft; completes with the answers in order. On the
    * leader the entry goes straight to the local Raft server, without the round trip through its
-   * own gRPC client port; elsewhere (or when leadership just moved) the Raft client finds the leader.
+   * own gRPC client port, and its answers come back in this process ({@link InProcessAnswers});
+   * elsewhere (or when leadership just moved) the Raft client finds the leader, and the answers
+   * come in its reply.
    */
   private CompletableFuture<CommandResults> sendEntry(LoggedCommand entry) {
-    Message message = Message.valueOf(UnsafeByteOperations.unsafeWrap(entry.toByteArray()));
-    CompletableFuture<RaftClientReply> sent = null;
+    ByteString bytes = UnsafeByteOperations.unsafeWrap(entry.toByteArray());
+    Message forwarded = Message.valueOf(bytes);
     if (division.getInfo().isLeader()) {
+      long callId = localCalls.incrementAndGet();
+      InProcessAnswers answers = stateMachine.answers();
+      CompletableFuture<byte[]> answer = answers.expect(localClient, callId);
       RaftClientRequest request = RaftClientRequest.newBuilder()
           .setClientId(localClient)
           .setServerId(self)
           .setGroupId(division.getGroup().getGroupId())
-          .setCallId(localCalls.incrementAndGet())
-          .setMessage(message)
+          .setCallId(callId)
+          // Serialized messages one after the other merge: the flag is appended, not re-encoded.
+          .setMessage(Message.valueOf(bytes.concat(ANSWERED_IN_PROCESS)))
           .setType(RaftClientRequest.writeRequestType())
           .build();
       try {
-        sent = division.getRaftServer().submitClientRequestAsync(request)
+        return division.getRaftServer().submitClientRequestAsync(request)
             .thenCompose(reply -> reply.getNotLeaderException() != null || reply.getException() instanceof NotLeaderException
-                ? client.async().send(message) : CompletableFuture.completedFuture(reply));
+                ? client.async().send(forwarded).thenApply(r -> results(r, null))
+                : CompletableFuture.completedFuture(results(reply, answer.getNow(null))))
+            .whenComplete((r, e) -> answers.forget(localClient, callId));
       } catch (IOException e) {
-        sent = null;
+        answers.forget(localClient, callId);
       }
     }
-    if (sent == null) {
-      sent = client.async().send(message);
+    return client.async().send(forwarded).thenApply(reply -> results(reply, null));
+  }
+
+  /** The flag of an entry whose answers the leader takes in its process, encoded. */
+  private static final ByteString ANSWERED_IN_PROCESS =
+      UnsafeByteOperations.unsafeWrap(LoggedCommand.newBuilder().setAnsweredInProcess(true).build().toByteArray());
+
+  /** The answers to an entry: those handed over in this process, else those in Raft's reply. */
+  private static CommandResults results(RaftClientReply reply, byte[] inProcess) {
+    if (!reply.isSuccess()) {
+      throw new UnavailableException("raft group cannot order the command: " + reply.getException(), reply.getException());
     }
-    return sent
-        .thenApply(reply -> {
-          if (!reply.isSuccess()) {
-            throw new UnavailableException("raft group cannot order the command: " + reply.getException(), reply.getException());
-          }
-          if (reply.getMessage().getContent().isEmpty()) {
-            // The entry was applied before a restart and replayed from the store: its results are
-            // gone. Retrying with the same request ids is the callers' way to learn the outcome.
-            throw new UnavailableException("command was applied but its result was lost in a restart", null);
-          }
-          try {
-            return CommandResults.parseFrom(reply.getMessage().getContent().asReadOnlyByteBuffer());
-          } catch (InvalidProtocolBufferException e) {
-            throw new IllegalStateException("state machine replied with something other than CommandResults", e);
-          }
-        });
+    ByteString content = inProcess != null ? UnsafeByteOperations.unsafeWrap(inProcess) : reply.getMessage().getContent();
+    if (content.isEmpty()) {
+      // The entry was applied before a restart and replayed from the store: its results are
+      // gone. Retrying with the same request ids is the callers' way to learn the outcome.
+      throw new UnavailableException("command was applied but its result was lost in a restart", null);
+    }
+    try {
+      return CommandResults.parseFrom(content.asReadOnlyByteBuffer());
+    } catch (InvalidProtocolBufferException e) {
+      throw new IllegalStateException("state machine replied with something other than CommandResults", e);
+    }
   }
 
   /** Stops batching; queued commands fail as unavailable (their callers may retry elsewhere). */

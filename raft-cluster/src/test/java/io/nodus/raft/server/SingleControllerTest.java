@@ -16,6 +16,9 @@ import io.nodus.state.proto.ClusterState;
 import io.nodus.state.proto.Command;
 import io.nodus.state.proto.CommandResult;
 import java.nio.file.Path;
+import org.apache.ratis.protocol.ClientId;
+import org.apache.ratis.protocol.ClientInvocationId;
+import org.apache.ratis.server.RetryCache;
 import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
@@ -60,6 +63,39 @@ class SingleControllerTest {
     assertThat(state.getEndpointsList()).extracting(e -> e.getName()).containsExactly("e1");
     assertThat(state.getPoliciesList()).extracting(p -> p.getName()).containsExactly("p1");
     assertThat(client.read(ReadConsistency.STALE)).isEqualTo(state);
+  }
+
+  @Test
+  void theLeadersOwnSubmissionsTakeTheirAnswersInProcessAndRaftKeepsEmptyReplies() throws Exception {
+    start(Fixtures.single(dataDir).build());
+    // The first submission may meet a leader that is not ready yet, and be retried.
+    assertThat(client.submit(registerNode("n0")).hasAccepted()).isTrue();
+    long before = cachedLocalReplies();
+
+    CommandResult node = client.submit(registerNode("n1"));
+    CommandResult policy = client.submit(upsertPolicy("p1"));
+
+    // The answers still carry the events (they came from the state machine, not from Raft's reply).
+    assertThat(node.getAccepted().getEventsList()).extracting(e -> e.getNodeRegistered().getNode().getName()).containsExactly("n1");
+    assertThat(policy.getAccepted().getEvents(0).getPolicyUpserted().getPolicy().getName()).isEqualTo("p1");
+    // Raft keeps a reply per entry in its retry cache, for a minute: for these entries, an empty one.
+    assertThat(cachedLocalReplies()).isEqualTo(before + 2);
+    assertThat(server.stateMachine().answers().waiting()).isZero();
+  }
+
+  /** Replies in Raft's retry cache to this controller's own calls, all checked to be empty. */
+  private long cachedLocalReplies() throws Exception {
+    ClientId local = server.backend().localClient();
+    RetryCache retries = server.backend().division().getRetryCache();
+    long seen = 0;
+    for (long callId = 1; callId <= 100; callId++) {
+      RetryCache.Entry cached = retries.getIfPresent(ClientInvocationId.valueOf(local, callId));
+      if (cached != null && cached.getReplyFuture().get().isSuccess()) {
+        assertThat(cached.getReplyFuture().get().getMessage().getContent().isEmpty()).as("reply to call %d", callId).isTrue();
+        seen++;
+      }
+    }
+    return seen;
   }
 
   @Test

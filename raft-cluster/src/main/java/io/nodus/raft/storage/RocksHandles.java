@@ -56,7 +56,9 @@ final class RocksHandles implements AutoCloseable {
         .setMaxBackgroundJobs(2)
         .setKeepLogFileNum(2)
         // One writer (the apply thread); and the resources' vector memtable takes no concurrent writes.
-        .setAllowConcurrentMemtableWrite(false);
+        .setAllowConcurrentMemtableWrite(false)
+        // Without a write-ahead log (see StateStore), the families must reach disk together.
+        .setAtomicFlush(true);
     ColumnFamilyOptions ordered = new ColumnFamilyOptions();
     // Resources (and the request window's records) are written at random keys by every command and
     // read only by iterating the whole family, on load. A skip list paid for ordering on every
@@ -72,7 +74,9 @@ final class RocksHandles implements AutoCloseable {
     List<ColumnFamilyHandle> handles = new ArrayList<>();
     try {
       RocksDB rocks = RocksDB.open(options, dir.toString(), descriptors, handles);
-      return new RocksHandles(options, cfOptions, handles, rocks, new WriteOptions());
+      // The Raft log is the write-ahead log. RocksDB microbenchmark of the apply load: 10.2 -> 7.3 us
+      // of CPU per command, 4.6 -> 2.1 us of it on the writing thread.
+      return new RocksHandles(options, cfOptions, handles, rocks, new WriteOptions().setDisableWAL(true));
     } catch (RocksDBException e) {
       handles.forEach(ColumnFamilyHandle::close);
       cfOptions.forEach(ColumnFamilyOptions::close);

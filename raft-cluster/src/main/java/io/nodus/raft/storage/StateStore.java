@@ -29,10 +29,11 @@ import org.slf4j.LoggerFactory;
  * a retention window) and {@code meta} (applied log position, schema version).
  *
  * <p>Every applied entry is one {@code WriteBatch}: its resource writes, its events and the new
- * applied position commit together, so a crash never leaves half an entry. Writes are not
- * fsynced: the Raft log is, and an entry lost from RocksDB's write-ahead log is simply applied
- * again on restart because the stored applied position did not move past it. Checkpoints flush
- * the memtables, so the log is only purged behind data that is on disk.
+ * applied position commit together, so a crash never leaves half an entry. Writes skip RocksDB's
+ * write-ahead log: the Raft log is this store's write-ahead log. Every column family is flushed
+ * at once (atomic flush), so a crash leaves the state of the last flush, whole, and Ratis applies
+ * the entries after it again because the stored applied position did not move past them. The log
+ * still holds them: it is purged only behind checkpoints, and a checkpoint flushes first.
  *
  * <p>Threading: {@link #commit} and {@link #markApplied} are called by the state machine's single
  * apply thread; {@link #events} by any number of watcher threads. {@link #replaceWith} and

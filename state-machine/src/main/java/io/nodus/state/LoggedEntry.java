@@ -7,6 +7,8 @@ import io.nodus.state.proto.Command;
 import io.nodus.state.proto.LoggedCommand;
 import java.io.IOException;
 import java.util.ArrayList;
+import java.util.Arrays;
+import java.util.Collections;
 import java.util.List;
 
 /**
@@ -32,7 +34,7 @@ public record LoggedEntry(long leaderTimeMillis, List<Command> commands, List<by
 
   public LoggedEntry {
     commands = List.copyOf(commands);
-    digests = java.util.Collections.unmodifiableList(new ArrayList<>(digests));
+    digests = Collections.unmodifiableList(new ArrayList<>(digests));
     if (commands.size() != digests.size()) {
       throw new IllegalArgumentException(commands.size() + " commands but " + digests.size() + " digests");
     }
@@ -101,7 +103,7 @@ public record LoggedEntry(long leaderTimeMillis, List<Command> commands, List<by
       return of(LoggedCommand.parseFrom(data));
     }
     Command c = single != null ? single : Command.getDefaultInstance();
-    return new LoggedEntry(time, List.of(c), java.util.Arrays.asList(singleDigest), inProcess);
+    return new LoggedEntry(time, List.of(c), Arrays.asList(singleDigest), inProcess);
   }
 
   /** The digest of command {@code c}, serialized at {@code data[start, start + length)}. */

@@ -1,6 +1,7 @@
 package io.nodus.state.collect;
 
 import java.util.ArrayList;
+import java.util.Collections;
 import java.util.Iterator;
 import java.util.List;
 import java.util.Objects;
@@ -116,7 +117,7 @@ public final class PersistentQueue<E> implements Iterable<E> {
     for (Cell<E> c = rear; c != null; c = c.tail) {
       out.add(c.head);
     }
-    java.util.Collections.reverse(out.subList(from, out.size()));
+    Collections.reverse(out.subList(from, out.size()));
     return out;
   }
 

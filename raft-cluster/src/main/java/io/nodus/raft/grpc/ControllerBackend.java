@@ -1,5 +1,6 @@
 package io.nodus.raft.grpc;
 
+import com.google.protobuf.ByteString;
 import io.nodus.raft.proto.AddMemberRequest;
 import io.nodus.raft.proto.ClusterStatus;
 import io.nodus.raft.proto.MembershipResponse;
@@ -26,6 +27,9 @@ public interface ControllerBackend {
    * result, or fails with an {@link UnavailableException} when the group cannot order it now.
    */
   CompletableFuture<CommandResult> submit(Command command);
+
+  /** The same, with the answer as the state machine encoded it (an encoded CommandResult). */
+  CompletableFuture<ByteString> submitEncoded(Command command);
 
   /** Returns once the local replica has applied everything committed when the call started (ReadIndex). */
   void awaitLinearizable();

@@ -1,14 +1,20 @@
 package io.nodus.raft.grpc;
 
+import io.grpc.MethodDescriptor;
+import io.grpc.ServerMethodDefinition;
+import io.grpc.ServerServiceDefinition;
 import io.grpc.Status;
 import io.grpc.StatusRuntimeException;
+import io.grpc.protobuf.ProtoUtils;
 import io.grpc.stub.ServerCallStreamObserver;
+import io.grpc.stub.ServerCalls;
 import io.grpc.stub.StreamObserver;
 import io.nodus.raft.proto.AddMemberRequest;
 import io.nodus.raft.proto.ClusterStatus;
+import io.nodus.raft.proto.ControllerGrpc;
+import io.nodus.raft.proto.EncodedSubmitResponse;
 import io.nodus.raft.proto.MembershipResponse;
 import io.nodus.raft.proto.RemoveMemberRequest;
-import io.nodus.raft.proto.ControllerGrpc;
 import io.nodus.raft.proto.ReadRequest;
 import io.nodus.raft.proto.ReadResponse;
 import io.nodus.raft.proto.StatusRequest;
@@ -19,7 +25,6 @@ import io.nodus.raft.proto.WatchResponse;
 import io.nodus.raft.watch.WatchService;
 import io.nodus.state.codec.ImageCodec;
 import io.nodus.state.proto.Command;
-import io.nodus.state.proto.CommandResult;
 import io.nodus.state.proto.ResourceKind;
 import java.util.EnumSet;
 import java.util.UUID;
@@ -31,7 +36,8 @@ import org.slf4j.LoggerFactory;
 /**
  * The {@code nodus.v1.Controller} service of one controller. Unary calls (membership changes
  * included) block a gRPC executor thread while Raft answers; watches are handed to the {@link WatchService}, which owns their
- * threads. A rejected command is a normal {@link SubmitResponse}; only failures of the control
+ * threads. Register it through {@link #definition}, which binds Submit. A rejected command is a
+ * normal {@link SubmitResponse}; only failures of the control
  * plane itself become gRPC errors (UNAVAILABLE when another attempt may succeed).
  */
 public final class ControllerService extends ControllerGrpc.ControllerImplBase {
@@ -45,8 +51,30 @@ public final class ControllerService extends ControllerGrpc.ControllerImplBase {
     this.watches = watches;
   }
 
-  @Override
-  public void submit(SubmitRequest request, StreamObserver<SubmitResponse> response) {
+  /**
+   * Submit as this service binds it (see {@link #definition}): it answers with the bytes the state
+   * machine encoded, in an {@link EncodedSubmitResponse}, which clients read as SubmitResponse.
+   */
+  public static final MethodDescriptor<SubmitRequest, EncodedSubmitResponse> SUBMIT = ControllerGrpc.getSubmitMethod()
+      .toBuilder(ProtoUtils.marshaller(SubmitRequest.getDefaultInstance()),
+          ProtoUtils.marshaller(EncodedSubmitResponse.getDefaultInstance()))
+      .build();
+
+  /**
+   * The service to register with a server: the generated one, but with Submit bound to {@link
+   * #SUBMIT}, so that the leader neither parses its answers nor encodes them again.
+   */
+  public ServerServiceDefinition definition() {
+    ServerServiceDefinition.Builder out = ServerServiceDefinition.builder(ControllerGrpc.SERVICE_NAME);
+    for (ServerMethodDefinition<?, ?> m : bindService().getMethods()) {
+      if (!m.getMethodDescriptor().getFullMethodName().equals(SUBMIT.getFullMethodName())) {
+        out.addMethod(m);
+      }
+    }
+    return out.addMethod(SUBMIT, ServerCalls.asyncUnaryCall(this::submitEncoded)).build();
+  }
+
+  private void submitEncoded(SubmitRequest request, StreamObserver<EncodedSubmitResponse> response) {
     Command command = request.getCommand();
     if (command.getBodyCase() == Command.BodyCase.BODY_NOT_SET) {
       response.onError(Status.INVALID_ARGUMENT.withDescription("command has no body").asRuntimeException());
@@ -56,11 +84,12 @@ public final class ControllerService extends ControllerGrpc.ControllerImplBase {
       command = command.toBuilder().setRequestId(UUID.randomUUID().toString()).build();
     }
     // Answered when Raft has ordered and applied it; no thread waits for that meanwhile.
-    backend.submit(command).whenComplete((result, error) -> {
+    backend.submitEncoded(command).whenComplete((result, error) -> {
       if (error != null) {
         response.onError(toStatus(error instanceof CompletionException && error.getCause() != null ? error.getCause() : error));
       } else {
-        response.onNext(SubmitResponse.newBuilder().setResult(result).setServedBy(backend.memberId()).setLeaderId(backend.leaderId()).build());
+        response.onNext(EncodedSubmitResponse.newBuilder().setResult(result).setServedBy(backend.memberId())
+            .setLeaderId(backend.leaderId()).build());
         response.onCompleted();
       }
     });

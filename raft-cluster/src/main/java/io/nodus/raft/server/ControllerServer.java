@@ -9,7 +9,6 @@ import io.grpc.netty.shaded.io.grpc.netty.NettyServerBuilder;
 import io.nodus.raft.client.ControlPlaneClient;
 import io.nodus.raft.client.GrpcControlPlaneClient;
 import io.nodus.raft.grpc.ControllerService;
-import io.nodus.raft.proto.ControllerGrpc;
 import io.nodus.raft.proto.ClusterStatus;
 import io.nodus.raft.watch.WatchService;
 import java.io.IOException;
@@ -109,14 +108,15 @@ public final class ControllerServer implements AutoCloseable {
       ControllerService service = new ControllerService(backend, watches);
       grpcServer = NettyServerBuilder
           .forAddress(new InetSocketAddress(config.grpcBind().host(), config.grpcBind().port()))
-          .addService(service)
+          .addService(service.definition())
           // Submit never blocks (it queues the command, and the answer comes back on a batch
           // completion): run it on the transport thread instead of handing each call to the
           // executor. Every other call may wait (reads, membership) and keeps the executor.
           .callExecutor(new ServerCallExecutorSupplier() {
             @Override
             public <ReqT, RespT> Executor getExecutor(ServerCall<ReqT, RespT> call, Metadata metadata) {
-              return call.getMethodDescriptor().equals(ControllerGrpc.getSubmitMethod()) ? Runnable::run : null;
+              return call.getMethodDescriptor().getFullMethodName().equals(ControllerService.SUBMIT.getFullMethodName())
+                  ? Runnable::run : null;
             }
           })
           // Clients ping idle watch streams every 10 s; allow it.
@@ -125,7 +125,7 @@ public final class ControllerServer implements AutoCloseable {
           .start();
       boundGrpc.set(config.grpcBind().host() + ":" + grpcServer.getPort());
       String inProcessName = "nodus-controller-" + config.memberId() + "-" + UUID.randomUUID();
-      Server inProcess = InProcessServerBuilder.forName(inProcessName).addService(service).build().start();
+      Server inProcess = InProcessServerBuilder.forName(inProcessName).addService(service.definition()).build().start();
       ControllerServer server = new ControllerServer(config, stateMachine, raftServer, raftClient, adminClient, backend,
           watches, grpcServer, inProcess, inProcessName);
       log.info("controller started id={} raft={} grpc={} peers={} join={}", config.memberId(), config.raftBind(),

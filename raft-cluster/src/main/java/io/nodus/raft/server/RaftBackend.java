@@ -14,7 +14,7 @@ import io.nodus.state.codec.ImageCodec;
 import io.nodus.state.image.ClusterImage;
 import io.nodus.state.proto.Command;
 import io.nodus.state.proto.CommandResult;
-import io.nodus.state.proto.CommandResults;
+import io.nodus.state.proto.EncodedResults;
 import io.nodus.state.proto.ControllerMember;
 import io.nodus.state.proto.LoggedCommand;
 import java.io.IOException;
@@ -108,6 +108,11 @@ final class RaftBackend implements ControllerBackend {
     return batcher.submitAsync(command);
   }
 
+  @Override
+  public CompletableFuture<com.google.protobuf.ByteString> submitEncoded(Command command) {
+    return batcher.submitEncodedAsync(command);
+  }
+
   /**
    * Sends one entry (a batch of commands) through Raft; completes with the answers in order. On the
    * leader the entry goes straight to the local Raft server, without the round trip through its
@@ -115,7 +120,7 @@ final class RaftBackend implements ControllerBackend {
    * elsewhere (or when leadership just moved) the Raft client finds the leader, and the answers
    * come in its reply.
    */
-  private CompletableFuture<CommandResults> sendEntry(LoggedCommand entry) {
+  private CompletableFuture<List<com.google.protobuf.ByteString>> sendEntry(LoggedCommand entry) {
     ByteString bytes = UnsafeByteOperations.unsafeWrap(entry.toByteArray());
     Message forwarded = Message.valueOf(bytes);
     if (division.getInfo().isLeader()) {
@@ -148,8 +153,11 @@ final class RaftBackend implements ControllerBackend {
   private static final ByteString ANSWERED_IN_PROCESS =
       UnsafeByteOperations.unsafeWrap(LoggedCommand.newBuilder().setAnsweredInProcess(true).build().toByteArray());
 
-  /** The answers to an entry: those handed over in this process, else those in Raft's reply. */
-  private static CommandResults results(RaftClientReply reply, byte[] inProcess) {
+  /**
+   * The answers to an entry, each an encoded CommandResult: those handed over in this process,
+   * else those in Raft's reply. They stay encoded on their way to the clients.
+   */
+  private static List<com.google.protobuf.ByteString> results(RaftClientReply reply, byte[] inProcess) {
     if (!reply.isSuccess()) {
       throw new UnavailableException("raft group cannot order the command: " + reply.getException(), reply.getException());
     }
@@ -160,9 +168,9 @@ final class RaftBackend implements ControllerBackend {
       throw new UnavailableException("command was applied but its result was lost in a restart", null);
     }
     try {
-      return CommandResults.parseFrom(content.asReadOnlyByteBuffer());
+      return EncodedResults.parseFrom(content.asReadOnlyByteBuffer()).getResultsList();
     } catch (InvalidProtocolBufferException e) {
-      throw new IllegalStateException("state machine replied with something other than CommandResults", e);
+      throw new IllegalStateException("state machine replied with something other than EncodedResults", e);
     }
   }
 

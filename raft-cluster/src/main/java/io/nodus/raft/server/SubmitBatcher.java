@@ -1,9 +1,10 @@
 package io.nodus.raft.server;
 
+import com.google.protobuf.ByteString;
+import com.google.protobuf.InvalidProtocolBufferException;
 import io.nodus.raft.grpc.UnavailableException;
 import io.nodus.state.proto.Command;
 import io.nodus.state.proto.CommandResult;
-import io.nodus.state.proto.CommandResults;
 import io.nodus.state.proto.LoggedCommand;
 import java.util.ArrayList;
 import java.util.List;
@@ -48,16 +49,19 @@ final class SubmitBatcher implements AutoCloseable {
   static final int MAX_IN_FLIGHT = 2;
   private static final long TIMEOUT_SECONDS = 60;
 
-  private record Pending(Command command, int size, CompletableFuture<CommandResult> result) {}
+  private record Pending(Command command, int size, CompletableFuture<ByteString> result) {}
 
   private final Queue<Pending> queue = new ConcurrentLinkedQueue<>();
   private final Semaphore inFlight = new Semaphore(MAX_IN_FLIGHT);
-  private final Function<LoggedCommand, CompletableFuture<CommandResults>> sender;
+  private final Function<LoggedCommand, CompletableFuture<List<ByteString>>> sender;
   private final ExecutorService completions;
   private volatile boolean running = true;
 
-  /** {@code sender} sends one entry's commands through Raft and completes with their answers. */
-  SubmitBatcher(String memberId, Function<LoggedCommand, CompletableFuture<CommandResults>> sender) {
+  /**
+   * {@code sender} sends one entry's commands through Raft and completes with their answers, each
+   * an encoded CommandResult.
+   */
+  SubmitBatcher(String memberId, Function<LoggedCommand, CompletableFuture<List<ByteString>>> sender) {
     this.sender = sender;
     this.completions = Executors.newSingleThreadExecutor(Thread.ofPlatform().daemon().name("submit-completions-" + memberId).factory());
   }
@@ -67,6 +71,11 @@ final class SubmitBatcher implements AutoCloseable {
    * UnavailableException} when the Raft group cannot order it within a minute.
    */
   CompletableFuture<CommandResult> submitAsync(Command command) {
+    return submitEncodedAsync(command).thenApply(SubmitBatcher::parse);
+  }
+
+  /** The same, with the answer as the state machine encoded it. */
+  CompletableFuture<ByteString> submitEncodedAsync(Command command) {
     if (!running) {
       return CompletableFuture.failedFuture(new UnavailableException("controller is stopping", null));
     }
@@ -74,6 +83,14 @@ final class SubmitBatcher implements AutoCloseable {
     queue.add(p);
     sendQueued();
     return p.result().orTimeout(TIMEOUT_SECONDS, TimeUnit.SECONDS).exceptionallyCompose(SubmitBatcher::unavailable);
+  }
+
+  private static CommandResult parse(ByteString encoded) {
+    try {
+      return CommandResult.parseFrom(encoded);
+    } catch (InvalidProtocolBufferException e) {
+      throw new IllegalStateException("state machine answered something other than a CommandResult", e);
+    }
   }
 
   /** Submits one command and waits for its answer. */
@@ -91,7 +108,7 @@ final class SubmitBatcher implements AutoCloseable {
     }
   }
 
-  private static CompletableFuture<CommandResult> unavailable(Throwable error) {
+  private static <T> CompletableFuture<T> unavailable(Throwable error) {
     Throwable cause = error instanceof CompletionException && error.getCause() != null ? error.getCause() : error;
     if (cause instanceof TimeoutException) {
       return CompletableFuture.failedFuture(new UnavailableException("raft group did not answer within " + TIMEOUT_SECONDS + "s", cause));
@@ -129,7 +146,7 @@ final class SubmitBatcher implements AutoCloseable {
   private void send(List<Pending> batch) {
     LoggedCommand.Builder entry = LoggedCommand.newBuilder();
     batch.forEach(p -> entry.addCommands(p.command()));
-    CompletableFuture<CommandResults> reply;
+    CompletableFuture<List<ByteString>> reply;
     try {
       reply = sender.apply(entry.build());
     } catch (RuntimeException e) {
@@ -141,13 +158,13 @@ final class SubmitBatcher implements AutoCloseable {
       inFlight.release();
       if (error != null) {
         batch.forEach(p -> p.result().completeExceptionally(error));
-      } else if (results.getResultsCount() != batch.size()) {
+      } else if (results.size() != batch.size()) {
         IllegalStateException broken = new IllegalStateException(
-            "state machine answered " + results.getResultsCount() + " results for " + batch.size() + " commands");
+            "state machine answered " + results.size() + " results for " + batch.size() + " commands");
         batch.forEach(p -> p.result().completeExceptionally(broken));
       } else {
         for (int i = 0; i < batch.size(); i++) {
-          batch.get(i).result().complete(results.getResults(i));
+          batch.get(i).result().complete(results.get(i));
         }
       }
       if (running) {

@@ -11,7 +11,6 @@ import io.nodus.state.evolve.Evolver;
 import io.nodus.state.image.ClusterImage;
 import io.nodus.state.image.RequestWindow;
 import io.nodus.state.model.RejectionCodes;
-import io.nodus.state.proto.Accepted;
 import io.nodus.state.proto.Command;
 import io.nodus.state.proto.CommandResult;
 import io.nodus.state.proto.EncodedAccepted;
@@ -40,14 +39,14 @@ public final class CommandApplier {
    * The outcome of applying one command.
    *
    * @param state the state after the command (its image is the same instance when nothing changed)
-   * @param result what the caller is told
-   * @param encodedResult the same, encoded (from the encoded events: nothing is encoded twice)
+   * @param encodedResult what the caller is told, an encoded CommandResult (built from the encoded
+   *     events: nothing is encoded twice)
    * @param events the events that were folded in, stamped (none for a duplicate)
    * @param encodedEvents the same events, each encoded once, for storage and answers
    * @param window what changed in the deduplication window, for incremental storage
    * @param duplicate whether the request id had been answered before, so nothing was applied
    */
-  public record Applied(ReplicaState state, CommandResult result, ByteString encodedResult, List<Event> events,
+  public record Applied(ReplicaState state, ByteString encodedResult, List<Event> events,
       List<byte[]> encodedEvents, RequestWindow.Delta window, boolean duplicate) {
     public Applied {
       events = List.copyOf(events);
@@ -60,6 +59,16 @@ public final class CommandApplier {
     /** The image after the command. */
     public ClusterImage image() {
       return state.image();
+    }
+
+    /** What the caller is told, parsed (the controller passes it on encoded). */
+    public CommandResult result() {
+      try {
+        return CommandResult.parseFrom(encodedResult);
+      } catch (InvalidProtocolBufferException e) {
+        // Only this class encodes answers.
+        throw new IllegalStateException("an answer is not a CommandResult", e);
+      }
     }
   }
 
@@ -151,25 +160,21 @@ public final class CommandApplier {
         RequestWindow.Delta delta = new RequestWindow.Delta(null, evicted);
         if (Arrays.equals(seen.get().getCommandDigest().toByteArray(), digest)) {
           ByteString answer = seen.get().getResult();
-          return new Applied(same, parseResult(answer), answer, List.of(), List.of(), delta, true);
+          return new Applied(same, answer, List.of(), List.of(), delta, true);
         }
         // A different command under a used id: refuse it, and keep the original answer for retries.
         CommandResult refused = rejected(Rejection.newBuilder().setCode(RejectionCodes.ALREADY_EXISTS).setField("requestId")
             .setMessage("request id " + requestId + " was already used for a different command").build(), image);
-        return new Applied(same, refused, refused.toByteString(), List.of(), List.of(), delta, false);
+        return new Applied(same, refused.toByteString(), List.of(), List.of(), delta, false);
       }
     }
     Decision decision = Decider.decide(image, command, ctx);
     ClusterImage next = image;
     List<Event> stamped = new ArrayList<>();
     List<byte[]> encoded = new ArrayList<>();
-    CommandResult result;
     ByteString encodedResult;
     switch (decision) {
-      case Decision.Rejected r -> {
-        result = rejected(r.rejection(), image);
-        encodedResult = result.toByteString();
-      }
+      case Decision.Rejected r -> encodedResult = rejected(r.rejection(), image).toByteString();
       case Decision.Accepted a -> {
         EncodedAccepted.Builder accepted = EncodedAccepted.newBuilder();
         for (Event body : a.events()) {
@@ -184,9 +189,7 @@ public final class CommandApplier {
           encoded.add(bytes);
           accepted.addEvents(UnsafeByteOperations.unsafeWrap(bytes));
         }
-        result = CommandResult.newBuilder()
-            .setAccepted(Accepted.newBuilder().addAllEvents(stamped).setRevision(next.revision())).build();
-        // CommandResult's accepted (field 1) holds the EncodedAccepted: the same bytes as `result`.
+        // A CommandResult whose accepted (field 1) is the EncodedAccepted, read as Accepted.
         encodedResult = EncodedResult.newBuilder().setAccepted(accepted.setRevision(next.revision()).build().toByteString())
             .build().toByteString();
       }
@@ -212,18 +215,8 @@ public final class CommandApplier {
         recorded = null;
       }
     }
-    return new Applied(new ReplicaState(next, window), result, encodedResult, stamped, encoded,
+    return new Applied(new ReplicaState(next, window), encodedResult, stamped, encoded,
         new RequestWindow.Delta(recorded, evicted), false);
-  }
-
-  /** A recorded answer, parsed. */
-  private static CommandResult parseResult(ByteString encoded) {
-    try {
-      return CommandResult.parseFrom(encoded);
-    } catch (InvalidProtocolBufferException e) {
-      // Only this class writes recorded answers, and it writes them encoded.
-      throw new IllegalStateException("a recorded answer is not a CommandResult", e);
-    }
   }
 
   private static CommandResult rejected(Rejection rejection, ClusterImage image) {

@@ -7,7 +7,6 @@ import io.nodus.raft.proto.MembershipResponse;
 import io.nodus.raft.proto.RemoveMemberRequest;
 import io.nodus.state.image.ClusterImage;
 import io.nodus.state.proto.Command;
-import io.nodus.state.proto.CommandResult;
 import java.util.concurrent.CompletableFuture;
 
 /**
@@ -24,11 +23,9 @@ public interface ControllerBackend {
 
   /**
    * Orders {@code command} (its request id is set) through Raft; the future completes with its
-   * result, or fails with an {@link UnavailableException} when the group cannot order it now.
+   * result as the state machine encoded it (an encoded CommandResult), or fails with an {@link
+   * UnavailableException} when the group cannot order it now.
    */
-  CompletableFuture<CommandResult> submit(Command command);
-
-  /** The same, with the answer as the state machine encoded it (an encoded CommandResult). */
   CompletableFuture<ByteString> submitEncoded(Command command);
 
   /** Returns once the local replica has applied everything committed when the call started (ReadIndex). */

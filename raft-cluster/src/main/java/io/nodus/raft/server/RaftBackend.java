@@ -13,7 +13,6 @@ import io.nodus.state.ReplicaState;
 import io.nodus.state.codec.ImageCodec;
 import io.nodus.state.image.ClusterImage;
 import io.nodus.state.proto.Command;
-import io.nodus.state.proto.CommandResult;
 import io.nodus.state.proto.EncodedResults;
 import io.nodus.state.proto.ControllerMember;
 import io.nodus.state.proto.LoggedCommand;
@@ -101,11 +100,6 @@ final class RaftBackend implements ControllerBackend {
   public String leaderId() {
     RaftPeerId leader = division.getInfo().getLeaderId();
     return leader == null ? "" : leader.toString();
-  }
-
-  @Override
-  public CompletableFuture<CommandResult> submit(Command command) {
-    return batcher.submitAsync(command);
   }
 
   @Override

@@ -100,6 +100,14 @@ public final class PersistentHashMap<K extends Comparable<K>, V> implements Iter
     return out;
   }
 
+  /** Values in the natural order of their keys (sorted on each call). */
+  public List<V> valuesInKeyOrder() {
+    List<Map.Entry<K, V>> entries = new ArrayList<>(size);
+    forEach((k, v) -> entries.add(Map.entry(k, v)));
+    entries.sort(Map.Entry.comparingByKey());
+    return entries.stream().map(Map.Entry::getValue).toList();
+  }
+
   /** Keys in iteration order. */
   public List<K> keys() {
     List<K> out = new ArrayList<>(size);

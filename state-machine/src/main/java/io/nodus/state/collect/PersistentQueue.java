@@ -94,19 +94,6 @@ public final class PersistentQueue<E> implements Iterable<E> {
     return new PersistentQueue<>(reversed, null, last, size - 1);
   }
 
-  /** The queue without the first element equal to {@code element}: linear, for the rare caller. */
-  public PersistentQueue<E> without(E element) {
-    List<E> all = toList();
-    if (!all.remove(element)) {
-      return this;
-    }
-    PersistentQueue<E> out = empty();
-    for (E e : all) {
-      out = out.append(e);
-    }
-    return out;
-  }
-
   /** The elements, oldest first. */
   public List<E> toList() {
     List<E> out = new ArrayList<>(size);

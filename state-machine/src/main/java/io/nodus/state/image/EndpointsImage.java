@@ -31,7 +31,7 @@ public record EndpointsImage(
 
   /** Every endpoint, by name. */
   public List<Endpoint> sorted() {
-    return byName.keys().stream().sorted().map(byName::getOrNull).toList();
+    return byName.valuesInKeyOrder();
   }
 
   /** The endpoints of {@code node}, by name. */

@@ -31,7 +31,7 @@ public record PoliciesImage(PersistentHashMap<String, Policy> byKey) {
 
   /** Every policy, by namespace then name. */
   public List<Policy> sorted() {
-    return byKey.keys().stream().sorted().map(byKey::getOrNull).toList();
+    return byKey.valuesInKeyOrder();
   }
 
   public PoliciesImage with(Policy policy) {

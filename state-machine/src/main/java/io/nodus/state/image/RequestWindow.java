@@ -72,21 +72,23 @@ public record RequestWindow(
   }
 
   /**
-   * Adds a request (replacing one with the same id) recorded after every request the window holds;
-   * nothing is evicted here.
+   * Adds a request whose id the window does not hold, recorded after every request it holds (a
+   * command whose id is held is answered from the window, never recorded again); nothing is
+   * evicted here.
    *
-   * @throws IllegalArgumentException when the window holds a request recorded at or after it
+   * @throws IllegalArgumentException when the id is held, or a request recorded at or after it is
    */
   public RequestWindow with(RecordedRequest request) {
-    RecordedRequest old = byId.getOrNull(request.getRequestId());
-    RequestWindow base = old == null ? this : without(old);
-    RecordedRequest newest = base.byIndex.lastOrNull();
+    if (byId.containsKey(request.getRequestId())) {
+      throw new IllegalArgumentException("request " + request.getRequestId() + " is already recorded");
+    }
+    RecordedRequest newest = byIndex.lastOrNull();
     if (newest != null && orderOf(newest) >= orderOf(request)) {
       throw new IllegalArgumentException("request " + request.getRequestId() + " at " + request.getLogIndex() + "/"
           + request.getPosition() + " is not newer than the window's newest, at " + newest.getLogIndex() + "/" + newest.getPosition());
     }
-    return new RequestWindow(base.byId.put(request.getRequestId(), request),
-        base.byIndex.append(request), base.bytes + request.getSerializedSize());
+    return new RequestWindow(byId.put(request.getRequestId(), request), byIndex.append(request),
+        bytes + request.getSerializedSize());
   }
 
   /**
@@ -103,15 +105,9 @@ public record RequestWindow(
         break;
       }
       evicted.add(oldest.getRequestId());
-      w = w.without(oldest);
+      w = new RequestWindow(w.byId.remove(oldest.getRequestId()), w.byIndex.removeFirst(), w.bytes - oldest.getSerializedSize());
     }
     return w;
-  }
-
-  private RequestWindow without(RecordedRequest r) {
-    // Eviction takes the oldest; only a replaced request (never in practice) is looked for.
-    PersistentQueue<RecordedRequest> rest = r == byIndex.firstOrNull() ? byIndex.removeFirst() : byIndex.without(r);
-    return new RequestWindow(byId.remove(r.getRequestId()), rest, bytes - r.getSerializedSize());
   }
 
   /**

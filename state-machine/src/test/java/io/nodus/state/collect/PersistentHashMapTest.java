@@ -59,6 +59,7 @@ class PersistentHashMapTest {
       assertThat(map.size()).isEqualTo(model.size());
     }
     assertSameContents(map, model);
+    assertThat(map.valuesInKeyOrder()).containsExactlyElementsOf(new java.util.TreeMap<>(model).values());
     for (Tuple2<Boolean, Key> op : ops) {
       assertThat(map.get(op.get2())).isEqualTo(java.util.Optional.ofNullable(model.get(op.get2())));
       assertThat(map.containsKey(op.get2())).isEqualTo(model.containsKey(op.get2()));

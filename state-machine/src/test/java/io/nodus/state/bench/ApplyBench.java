@@ -101,8 +101,9 @@ public final class ApplyBench {
       applyNanos += System.nanoTime() - a0;
       EncodedResults.Builder results = EncodedResults.newBuilder();
       for (CommandApplier.Applied a : applied.commands()) {
-        if (a.result().hasRejection()) {
-          throw new IllegalStateException("rejected in " + w.name() + ": " + a.result().getRejection());
+        // Every command of these workloads changes the state; the answer is parsed only to report.
+        if (a.events().isEmpty()) {
+          throw new IllegalStateException("no change in " + w.name() + ": " + a.result());
         }
         results.addResults(a.encodedResult());
       }

@@ -305,7 +305,7 @@ public final class NodusStateMachine extends BaseStateMachine {
       throw e;
     }
     storedIndex = index;
-    recent.append(applied.events());
+    recent.append(applied.events(), applied.encodedEvents());
     boolean changed = current.image() != before.image();
     state = current;
     appliedSinceStart.addAndGet(applied.commands().size());

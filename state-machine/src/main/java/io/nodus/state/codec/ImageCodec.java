@@ -9,6 +9,7 @@ import io.nodus.state.image.NodesImage;
 import io.nodus.state.image.PoliciesImage;
 import io.nodus.state.image.RequestWindow;
 import io.nodus.state.image.ServicesImage;
+import io.nodus.state.policy.CidrIdentities;
 import io.nodus.state.proto.ClusterState;
 import io.nodus.state.proto.ControllerMember;
 import io.nodus.state.proto.Endpoint;
@@ -82,7 +83,7 @@ public final class ImageCodec {
     endpoints = endpoints.withNextEndpointId(state.getNextEndpointId());
     PoliciesImage policies = PoliciesImage.EMPTY;
     for (Policy p : state.getPoliciesList()) {
-      policies = policies.with(p);
+      policies = policies.with(p, CidrIdentities.prefixes(p));
     }
     ServicesImage services = ServicesImage.EMPTY;
     for (Service s : state.getServicesList()) {

@@ -6,6 +6,7 @@ import io.nodus.state.ReplicaState;
 import io.nodus.state.image.ClusterImage;
 import io.nodus.state.image.IpamImage;
 import io.nodus.state.image.RequestWindow;
+import io.nodus.state.image.StoredPolicy;
 import io.nodus.state.model.Cidr;
 import io.nodus.state.proto.ClusterState;
 import io.nodus.state.proto.ControllerMember;
@@ -54,7 +55,10 @@ public final class ImageResources {
     }
     image.nodes().byName().forEach((n, node) -> out.put(ResourceKey.node(n), node.toByteArray()));
     image.endpoints().byName().forEach((n, e) -> out.put(ResourceKey.endpoint(n), e.toByteArray()));
-    image.policies().byKey().values().forEach(p -> out.put(ResourceKey.policy(p.getNamespace(), p.getName()), p.toByteArray()));
+    image.policies().byKey().forEach((key, p) -> {
+      int slash = key.indexOf('/'); // PoliciesImage.key: namespace/name, and neither holds a '/'
+      out.put(ResourceKey.policy(key.substring(0, slash), key.substring(slash + 1)), p.toByteArray());
+    });
     image.services().all().forEach(s -> out.put(ResourceKey.service(s.getNamespace(), s.getName()), s.toByteArray()));
     image.ipam().pools().values().forEach(p -> out.put(ResourceKey.ipamPool(p.getName()), p.toByteArray()));
     image.ipam().allAllocations().forEach(a -> out.put(ResourceKey.ipamAllocation(a.getPool(), a.getCidr()), a.toByteArray()));
@@ -228,7 +232,7 @@ public final class ImageResources {
       case ENDPOINT -> image.endpoints().get(id).map(Endpoint::toByteArray).orElse(null);
       case POLICY -> {
         int slash = id.indexOf('/');
-        yield image.policies().get(id.substring(0, slash), id.substring(slash + 1)).map(Policy::toByteArray).orElse(null);
+        yield image.policies().stored(id.substring(0, slash), id.substring(slash + 1)).map(StoredPolicy::toByteArray).orElse(null);
       }
       case SERVICE -> {
         int slash = id.indexOf('/');

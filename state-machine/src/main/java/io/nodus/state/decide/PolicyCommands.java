@@ -2,6 +2,8 @@ package io.nodus.state.decide;
 
 import io.nodus.state.image.ClusterImage;
 import io.nodus.state.image.IdentitiesImage;
+import io.nodus.state.image.PoliciesImage;
+import io.nodus.state.image.StoredPolicy;
 import io.nodus.state.model.Cidr;
 import io.nodus.state.model.RejectionCodes;
 import io.nodus.state.policy.CidrIdentities;
@@ -47,13 +49,14 @@ final class PolicyCommands {
     Policy policy = cmd.getPolicy();
     PolicyValidator.validate(policy);
     Policy normalized = PolicyNormalizer.normalize(policy);
-    Optional<Policy> existing = image.policies().get(normalized.getNamespace(), normalized.getName());
+    Optional<StoredPolicy> existing = image.policies().stored(normalized.getNamespace(), normalized.getName());
     if (existing.isPresent() && unchanged(existing.get(), normalized)) {
       return Decision.nothing();
     }
     List<Event> events = new ArrayList<>();
     IdentitiesImage ids = image.identities();
-    for (Map.Entry<Cidr, String> ref : CidrIdentities.referenced(normalized).entrySet()) {
+    Map<Cidr, String> referenced = CidrIdentities.referenced(normalized);
+    for (Map.Entry<Cidr, String> ref : referenced.entrySet()) {
       LabelSet labels = CidrIdentities.labels(ref.getKey());
       if (ids.idOf(labels).isPresent()) {
         continue;
@@ -69,23 +72,24 @@ final class PolicyCommands {
       events.add(Event.newBuilder().setIdentityAllocated(IdentityAllocated.newBuilder().setIdentity(identity)).build());
     }
     events.add(Event.newBuilder().setPolicyUpserted(PolicyUpserted.newBuilder().setPolicy(normalized)).build());
-    Set<Cidr> dropped = new TreeSet<>(existing.map(p -> CidrIdentities.referenced(p).keySet()).orElse(Set.of()));
-    dropped.removeAll(CidrIdentities.referenced(normalized).keySet());
+    Set<Cidr> dropped = new TreeSet<>(existing.map(StoredPolicy::prefixes).orElse(Set.of()));
+    dropped.removeAll(referenced.keySet());
     events.addAll(releases(image, dropped, normalized.getNamespace(), normalized.getName()));
     return new Decision.Accepted(events);
   }
 
   /**
    * Whether a stored policy equals a normalized one but for its revision. The documents are
-   * compared first: nearly every change changes the document, and comparing them copies nothing.
+   * compared first, by size and hash: nearly every change changes the document, and that answer
+   * needs neither a parse of the stored policy nor a copy.
    */
-  private static boolean unchanged(Policy stored, Policy normalized) {
-    return stored.getOriginalDocumentBytes().equals(normalized.getOriginalDocumentBytes())
-        && stored.toBuilder().clearRevision().build().equals(normalized);
+  private static boolean unchanged(StoredPolicy stored, Policy normalized) {
+    return stored.mayHaveDocumentOf(normalized)
+        && stored.policy().toBuilder().clearRevision().build().equals(normalized);
   }
 
   static Decision delete(ClusterImage image, DeletePolicy cmd) {
-    Optional<Policy> existing = image.policies().get(cmd.getNamespace(), cmd.getName());
+    Optional<StoredPolicy> existing = image.policies().stored(cmd.getNamespace(), cmd.getName());
     if (existing.isEmpty()) {
       String where = cmd.getNamespace().isEmpty() ? "cluster-wide" : "in namespace " + cmd.getNamespace();
       return Decision.reject(RejectionCodes.NOT_FOUND, "name", "no policy named " + cmd.getName() + " " + where);
@@ -93,7 +97,7 @@ final class PolicyCommands {
     List<Event> events = new ArrayList<>();
     events.add(Event.newBuilder().setPolicyDeleted(
         PolicyDeleted.newBuilder().setNamespace(cmd.getNamespace()).setName(cmd.getName())).build());
-    events.addAll(releases(image, CidrIdentities.referenced(existing.get()).keySet(), cmd.getNamespace(), cmd.getName()));
+    events.addAll(releases(image, existing.get().prefixes(), cmd.getNamespace(), cmd.getName()));
     return new Decision.Accepted(events);
   }
 
@@ -107,11 +111,12 @@ final class PolicyCommands {
       return List.of();
     }
     Set<Cidr> unreferenced = new TreeSet<>(candidates);
-    for (Policy other : image.policies().all()) {
-      if (other.getNamespace().equals(namespace) && other.getName().equals(name)) {
+    String self = PoliciesImage.key(namespace, name);
+    for (Map.Entry<String, StoredPolicy> other : image.policies().byKey()) {
+      if (other.getKey().equals(self)) {
         continue;
       }
-      unreferenced.removeAll(CidrIdentities.referenced(other).keySet());
+      unreferenced.removeAll(other.getValue().prefixes());
       if (unreferenced.isEmpty()) {
         return List.of();
       }

@@ -3,12 +3,14 @@ package io.nodus.state.evolve;
 import io.nodus.state.image.ClusterImage;
 import io.nodus.state.image.IpamImage;
 import io.nodus.state.model.Cidr;
+import io.nodus.state.policy.CidrIdentities;
 import io.nodus.state.proto.Endpoint;
 import io.nodus.state.proto.EndpointState;
 import io.nodus.state.proto.Event;
 import io.nodus.state.proto.Identity;
 import io.nodus.state.proto.IpamAllocation;
 import io.nodus.state.proto.Node;
+import io.nodus.state.proto.Policy;
 
 /**
  * Folds events into images: {@code evolve(image, event)} returns the image after the event.
@@ -32,8 +34,10 @@ public final class Evolver {
       }
       case IDENTITY_RELEASED -> image.withIdentities(image.identities().released(
           event.getIdentityReleased().getId(), event.getTimeMillis(), image.identityQuarantineMillis()));
-      case POLICY_UPSERTED -> image.withPolicies(image.policies().with(
-          event.getPolicyUpserted().getPolicy().toBuilder().setRevision(event.getRevision()).build()));
+      case POLICY_UPSERTED -> {
+        Policy p = event.getPolicyUpserted().getPolicy().toBuilder().setRevision(event.getRevision()).build();
+        yield image.withPolicies(image.policies().with(p, CidrIdentities.prefixes(p)));
+      }
       case POLICY_DELETED -> image.withPolicies(image.policies().without(
           event.getPolicyDeleted().getNamespace(), event.getPolicyDeleted().getName()));
       case NODE_REGISTERED -> nodeRegistered(image, event.getNodeRegistered().getNode(), event.getRevision());

@@ -13,6 +13,7 @@ import io.nodus.state.proto.PolicyRule;
 import java.util.List;
 import java.util.Map;
 import java.util.Optional;
+import java.util.Set;
 import java.util.TreeMap;
 
 /**
@@ -69,19 +70,27 @@ public final class CidrIdentities {
     Map<Cidr, String> out = new TreeMap<>();
     for (int i = 0; i < policy.getRulesCount(); i++) {
       PolicyRule r = policy.getRules(i);
-      String path = "rules[" + i + "]";
-      collect(r.getIngressList(), path + ".ingress", "from", out);
-      collect(r.getIngressDenyList(), path + ".ingressDeny", "from", out);
-      collect(r.getEgressList(), path + ".egress", "to", out);
-      collect(r.getEgressDenyList(), path + ".egressDeny", "to", out);
+      collect(r.getIngressList(), i, "ingress", "from", out);
+      collect(r.getIngressDenyList(), i, "ingressDeny", "from", out);
+      collect(r.getEgressList(), i, "egress", "to", out);
+      collect(r.getEgressDenyList(), i, "egressDeny", "to", out);
     }
     return out;
   }
 
-  private static void collect(List<PeerRule> rules, String path, String prefix, Map<Cidr, String> out) {
+  /** The prefixes of {@link #referenced}, without their paths. */
+  public static Set<Cidr> prefixes(Policy policy) {
+    Map<Cidr, String> referenced = referenced(policy);
+    return referenced.isEmpty() ? Set.of() : Set.copyOf(referenced.keySet());
+  }
+
+  private static void collect(List<PeerRule> rules, int rule, String field, String prefix, Map<Cidr, String> out) {
     for (int i = 0; i < rules.size(); i++) {
       PeerRule p = rules.get(i);
-      String at = path + "[" + i + "].";
+      if (p.getCidrsCount() == 0 && p.getCidrSetCount() == 0) {
+        continue; // most peers select endpoints or entities: no path strings for them
+      }
+      String at = "rules[" + rule + "]." + field + "[" + i + "].";
       for (int j = 0; j < p.getCidrsCount(); j++) {
         add(p.getCidrs(j), at + prefix + "CIDR[" + j + "]", out);
       }

@@ -64,10 +64,10 @@ public final class ControlPlaneBench {
   }
 
   public static void main(String[] args) throws Exception {
-    Duration measure = Duration.ofSeconds(Long.parseLong(arg(args, "--seconds", "10")));
+    Duration measure = Duration.ofSeconds(Long.parseLong(arg(args, "--seconds", "20")));
     // Long enough for the JIT to compile the controllers' hot paths (etcd is compiled ahead of
     // time): a steady state is compared with a steady state.
-    Duration warmup = Duration.ofSeconds(Long.parseLong(arg(args, "--warmup", "60")));
+    Duration warmup = Duration.ofSeconds(Long.parseLong(arg(args, "--warmup", "120")));
     String[] levels = arg(args, "--clients", "1,16,128").split(",");
     int[] clientLevels = new int[levels.length];
     for (int i = 0; i < levels.length; i++) {

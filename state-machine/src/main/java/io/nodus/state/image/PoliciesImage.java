@@ -32,18 +32,9 @@ public record PoliciesImage(PersistentHashMap<String, StoredPolicy> byKey) {
     return byKey.get(key(namespace, name));
   }
 
-  public int size() {
-    return byKey.size();
-  }
-
   /** Every policy, in the map's canonical order (the same on every replica, not key order). */
   public List<Policy> all() {
     return parsed(byKey.values());
-  }
-
-  /** Every policy as kept, in the same order as {@link #all}. */
-  public List<StoredPolicy> allStored() {
-    return byKey.values();
   }
 
   /** Every policy, by namespace then name. */

@@ -50,7 +50,7 @@ class StoredPolicyTest {
     PoliciesImage image = PoliciesImage.EMPTY.with(a, CidrIdentities.prefixes(a)).with(b, CidrIdentities.prefixes(b));
     assertThat(image.sorted()).containsExactly(b, a);
     assertThat(image.all()).containsExactlyInAnyOrder(a, b);
-    assertThat(image.allStored()).extracting(StoredPolicy::policy).containsExactlyElementsOf(image.all());
+    assertThat(image.byKey().values()).extracting(StoredPolicy::policy).containsExactlyElementsOf(image.all());
     assertThat(image.stored("prod", "api")).map(StoredPolicy::prefixes).contains(Set.of());
     assertThat(image.without("prod", "web").get("prod", "web")).isEmpty();
   }

@@ -128,6 +128,9 @@ class WatchTest {
     RecordingListener listener = new RecordingListener();
 
     try (WatchSubscription ignored = client.watch(1, listener)) {
+      // The watch starts on its own thread: write 21 only once it has sent its snapshot, or the
+      // snapshot may already hold 21 (correct, but not what this test is about).
+      Await.until(WAIT, "the snapshot", () -> !listener.snapshots().isEmpty());
       submitPolicies(21, 21);
       Await.until(WAIT, "event 21", () -> listener.lastRevision() == 21);
     }

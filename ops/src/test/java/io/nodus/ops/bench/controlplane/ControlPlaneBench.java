@@ -111,7 +111,9 @@ public final class ControlPlaneBench {
         Runtime.version(), Workloads.etcdVersion());
     System.out.printf("workload: policy upserts of %d bytes (the same bytes as an etcd value); each system is first loaded with the "
         + "busiest client count for at least %ds and until its throughput is steady (5 s windows within 5%%), then each row runs "
-        + "%ds of load before %ds measured%n%n", payload.length, warmup.toSeconds(), ROW_WARMUP.toSeconds(), measure.toSeconds());
+        + "%ds of load before %ds measured%n", payload.length, warmup.toSeconds(), ROW_WARMUP.toSeconds(), measure.toSeconds());
+    System.out.printf("history: the controllers keep their last 100000 events; etcd compacts every 10 s to the revision of 10 s "
+        + "before (--auto-compaction-mode periodic, retention 10s)%n%n");
 
     List<Workloads.Result> nodus = new ArrayList<>();
     List<Workloads.Result> etcd = new ArrayList<>();

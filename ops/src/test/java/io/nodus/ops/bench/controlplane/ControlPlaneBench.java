@@ -38,6 +38,8 @@ import java.util.function.ObjLongConsumer;
 public final class ControlPlaneBench {
   /** Longest warm-up before the rows; a system still speeding up after it is measured as it is. */
   private static final Duration MAX_WARMUP = Duration.ofSeconds(180);
+  /** The warm-up runs in windows of this length and stops when the last three agree. */
+  private static final Duration WARMUP_SLICE = Duration.ofSeconds(5);
   /** Load before each row's measured window, so that the window starts with every client busy. */
   private static final Duration ROW_WARMUP = Duration.ofSeconds(3);
   /** Unmeasured watch load before the watch measurement. */
@@ -128,7 +130,7 @@ public final class ControlPlaneBench {
         }
       };
       System.out.printf("  nodus warm-up, %d clients: %s%n", busiest,
-          Workloads.describeWarmup(Workloads.warmUntilSteady(busiest, warmup, MAX_WARMUP, upsert)));
+          Workloads.describeWarmup(Workloads.warmUntilSteady(busiest, WARMUP_SLICE, warmup, MAX_WARMUP, upsert), WARMUP_SLICE));
       if (parts.contains("upsert")) {
         for (int clients : clientLevels) {
           nodus.add(Workloads.closedLoop(clients, ROW_WARMUP, measure, upsert, processes::cpuNanos));
@@ -154,7 +156,7 @@ public final class ControlPlaneBench {
             ByteSequence.from(value)).get(30, TimeUnit.SECONDS);
       };
       System.out.printf("  etcd  warm-up, %d clients: %s%n", busiest,
-          Workloads.describeWarmup(Workloads.warmUntilSteady(busiest, warmup, MAX_WARMUP, put)));
+          Workloads.describeWarmup(Workloads.warmUntilSteady(busiest, WARMUP_SLICE, warmup, MAX_WARMUP, put), WARMUP_SLICE));
       for (int clients : clientLevels) {
         etcd.add(Workloads.closedLoop(clients, ROW_WARMUP, measure, put, processes::cpuNanos));
         System.out.printf("  etcd  %4d clients: %s%n", clients, etcd.get(etcd.size() - 1));
@@ -298,13 +300,15 @@ public final class ControlPlaneBench {
       };
     };
     // A cluster has 65,280 cluster-local identities, and released ones stay in quarantine: the
-    // warm-up is short, and the measured window ends before the numbers would run out.
-    List<Double> rates = Workloads.warmUntilSteady(clients, Duration.ofSeconds(5), Duration.ofSeconds(10), op);
+    // warm-up is short (two 2 s windows, about half the numbers at 7k/s), and the measured window
+    // ends before the numbers would run out.
+    Duration slice = Duration.ofSeconds(2);
+    List<Double> rates = Workloads.warmUntilSteady(clients, slice, Duration.ofSeconds(4), Duration.ofSeconds(4), op);
     double rate = rates.get(rates.size() - 1);
     long left = IDENTITIES - allocated.get() - 2_000;
     Duration window = Duration.ofMillis(Math.min(measure.toMillis(), (long) (left / (rate * 1.3) * 1000)));
     Workloads.Result result = Workloads.closedLoop(clients, Duration.ZERO, window, op, processes::cpuNanos);
-    String warm = Workloads.describeWarmup(rates) + String.format(Locale.ROOT, ", %.1f s measured", window.toMillis() / 1000.0);
+    String warm = Workloads.describeWarmup(rates, slice) + String.format(Locale.ROOT, ", %.1f s measured", window.toMillis() / 1000.0);
     ClusterStatus status = cluster.client().status();
     return String.format(Locale.ROOT, "identity allocation: %d clients creating endpoints with new label sets: %.0f identities/s "
         + "(p50 %.2f ms, p99 %.2f ms; warm-up %s); cluster at revision %d", clients, result.opsPerSecond(),

@@ -121,13 +121,13 @@ final class Workloads {
   }
 
   /**
-   * Runs the load in 5 s windows until the system is in its steady state: at least {@code
+   * Runs the load in windows of {@code slice} until the system is in its steady state: at least {@code
    * minimum} in all, then until the last three windows are within 5% of their mean (a JVM keeps
    * compiling its hot paths for a minute or more under load; etcd, in Go, is steady at once), or
    * {@code maximum} is spent. Returns the throughput of every window.
    */
-  static List<Double> warmUntilSteady(int clients, Duration minimum, Duration maximum, IntFunction<Op> perThread) throws Exception {
-    Duration slice = Duration.ofSeconds(5);
+  static List<Double> warmUntilSteady(int clients, Duration slice, Duration minimum, Duration maximum, IntFunction<Op> perThread)
+      throws Exception {
     List<Double> rates = new ArrayList<>();
     long start = System.nanoTime();
     while (true) {
@@ -148,11 +148,11 @@ final class Workloads {
     return last.stream().allMatch(r -> Math.abs(r - mean) <= 0.05 * mean);
   }
 
-  /** Warm-up throughputs as "2210 3120 3980 4100 op/s (40 s)". */
-  static String describeWarmup(List<Double> rates) {
+  /** Warm-up throughputs, each over {@code slice}, as "2210 3120 3980 4100 op/s (20 s)". */
+  static String describeWarmup(List<Double> rates, Duration slice) {
     StringBuilder b = new StringBuilder();
     rates.forEach(r -> b.append(String.format(Locale.ROOT, "%.0f ", r)));
-    return b.append(String.format(Locale.ROOT, "op/s (%d s)", rates.size() * 5)).toString();
+    return b.append(String.format(Locale.ROOT, "op/s (%d s)", rates.size() * slice.toSeconds())).toString();
   }
 
   /** A typical L3/L4 policy, different per (thread, k) so that every upsert changes the state. */

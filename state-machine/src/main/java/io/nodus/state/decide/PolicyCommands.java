@@ -50,6 +50,9 @@ final class PolicyCommands {
     PolicyValidator.validate(policy);
     Policy normalized = PolicyNormalizer.normalize(policy);
     Optional<StoredPolicy> existing = image.policies().stored(normalized.getNamespace(), normalized.getName());
+    if (cmd.hasExpectedRevision() && revisionOf(existing) != cmd.getExpectedRevision()) {
+      return conflict(existing, normalized.getNamespace(), normalized.getName(), cmd.getExpectedRevision());
+    }
     if (existing.isPresent() && unchanged(existing.get(), normalized)) {
       return Decision.nothing();
     }
@@ -78,6 +81,23 @@ final class PolicyCommands {
     return new Decision.Accepted(events);
   }
 
+  /** The revision of a stored policy, 0 for none: what a compare-and-set compares. */
+  private static long revisionOf(Optional<StoredPolicy> stored) {
+    return stored.map(StoredPolicy::revision).orElse(0L);
+  }
+
+  /** A compare-and-set that found another revision than the one it expected. */
+  private static Decision conflict(Optional<StoredPolicy> stored, String namespace, String name, long expected) {
+    String found = stored.isEmpty() ? "does not exist" : "is at revision " + stored.get().revision();
+    String wanted = expected == 0 ? "expected it not to exist" : "expected revision " + expected;
+    return Decision.reject(RejectionCodes.FAILED_PRECONDITION, "expectedRevision",
+        "policy " + describe(namespace, name) + " " + found + "; the command " + wanted);
+  }
+
+  private static String describe(String namespace, String name) {
+    return name + " " + (namespace.isEmpty() ? "cluster-wide" : "in namespace " + namespace);
+  }
+
   /**
    * Whether a stored policy equals a normalized one but for its revision. The documents are
    * compared first, by size and hash: nearly every change changes the document, and that answer
@@ -91,8 +111,10 @@ final class PolicyCommands {
   static Decision delete(ClusterImage image, DeletePolicy cmd) {
     Optional<StoredPolicy> existing = image.policies().stored(cmd.getNamespace(), cmd.getName());
     if (existing.isEmpty()) {
-      String where = cmd.getNamespace().isEmpty() ? "cluster-wide" : "in namespace " + cmd.getNamespace();
-      return Decision.reject(RejectionCodes.NOT_FOUND, "name", "no policy named " + cmd.getName() + " " + where);
+      return Decision.reject(RejectionCodes.NOT_FOUND, "name", "no policy named " + describe(cmd.getNamespace(), cmd.getName()));
+    }
+    if (cmd.hasExpectedRevision() && revisionOf(existing) != cmd.getExpectedRevision()) {
+      return conflict(existing, cmd.getNamespace(), cmd.getName(), cmd.getExpectedRevision());
     }
     List<Event> events = new ArrayList<>();
     events.add(Event.newBuilder().setPolicyDeleted(

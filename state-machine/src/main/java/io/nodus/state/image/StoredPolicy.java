@@ -23,13 +23,15 @@ import java.util.Set;
  */
 public final class StoredPolicy {
   private final byte[] encoded;
+  private final long revision;
   private final int documentSize;
   private final int documentHash;
   private final Set<Cidr> prefixes;
   private volatile Policy parsed;
 
-  private StoredPolicy(byte[] encoded, int documentSize, int documentHash, Set<Cidr> prefixes) {
+  private StoredPolicy(byte[] encoded, long revision, int documentSize, int documentHash, Set<Cidr> prefixes) {
     this.encoded = encoded;
+    this.revision = revision;
     this.documentSize = documentSize;
     this.documentHash = documentHash;
     this.prefixes = prefixes;
@@ -41,7 +43,7 @@ public final class StoredPolicy {
    * @param prefixes the CIDR prefixes it references (see {@code CidrIdentities.prefixes})
    */
   public static StoredPolicy of(Policy policy, Set<Cidr> prefixes) {
-    return new StoredPolicy(policy.toByteArray(), policy.getOriginalDocumentBytes().size(),
+    return new StoredPolicy(policy.toByteArray(), policy.getRevision(), policy.getOriginalDocumentBytes().size(),
         policy.getOriginalDocumentBytes().hashCode(), Set.copyOf(prefixes));
   }
 
@@ -57,6 +59,11 @@ public final class StoredPolicy {
       parsed = p;
     }
     return p;
+  }
+
+  /** The revision that last changed the policy (compare-and-set reads it without parsing). */
+  public long revision() {
+    return revision;
   }
 
   /** A copy of the encoded policy, as the store keeps it. */

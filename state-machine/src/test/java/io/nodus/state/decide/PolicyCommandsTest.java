@@ -164,6 +164,54 @@ class PolicyCommandsTest {
     assertThat(r.getRejection().getCode()).isEqualTo("not_found");
   }
 
+  private static Command upsertIf(Policy p, long expectedRevision) {
+    Command c = upsert(p);
+    return c.toBuilder().setUpsertPolicy(c.getUpsertPolicy().toBuilder().setExpectedRevision(expectedRevision)).build();
+  }
+
+  private static Command deleteIf(String namespace, String name, long expectedRevision) {
+    Command c = delete(namespace, name);
+    return c.toBuilder().setDeletePolicy(c.getDeletePolicy().toBuilder().setExpectedRevision(expectedRevision)).build();
+  }
+
+  @Test
+  void compareAndSetAppliesOnlyAtTheExpectedRevision() {
+    // 0: only if absent.
+    long created = d.apply(upsertIf(egressTo("cas", "10.0.0.0/8"), 0)).getAccepted().getRevision();
+    CommandResult again = d.apply(upsertIf(egressTo("cas", "10.0.0.0/8", "192.0.2.0/24"), 0));
+    assertThat(again.getRejection().getCode()).isEqualTo("failed_precondition");
+    assertThat(again.getRejection().getField()).isEqualTo("expectedRevision");
+    assertThat(again.getRejection().getMessage()).contains("is at revision " + created);
+
+    long before = d.image().revision();
+    CommandResult stale = d.apply(upsertIf(egressTo("cas", "10.0.0.0/8", "192.0.2.0/24"), created - 1));
+    assertThat(stale.getRejection().getCode()).isEqualTo("failed_precondition");
+    assertThat(d.image().revision()).isEqualTo(before);
+    assertThat(cidrIdentity("192.0.2.0/24")).isEmpty();
+
+    long updated = d.apply(upsertIf(egressTo("cas", "10.0.0.0/8", "192.0.2.0/24"), created)).getAccepted().getRevision();
+    assertThat(d.image().policies().get("default", "cas").orElseThrow().getRevision()).isEqualTo(updated);
+    assertThat(d.image().policies().stored("default", "cas").orElseThrow().revision()).isEqualTo(updated);
+
+    CommandResult staleDelete = d.apply(deleteIf("default", "cas", created));
+    assertThat(staleDelete.getRejection().getField()).isEqualTo("expectedRevision");
+    assertThat(d.image().policies().get("default", "cas")).isPresent();
+    assertThat(d.apply(deleteIf("default", "cas", updated)).hasAccepted()).isTrue();
+    assertThat(d.image().policies().get("default", "cas")).isEmpty();
+
+    CommandResult missing = d.apply(upsertIf(egressTo("cas", "10.0.0.0/8"), updated));
+    assertThat(missing.getRejection().getMessage()).contains("does not exist");
+  }
+
+  @Test
+  void anUnchangedUpsertAtTheExpectedRevisionChangesNothing() {
+    long created = d.apply(upsert(egressTo("same", "10.0.0.0/8"))).getAccepted().getRevision();
+    long before = d.image().revision();
+    CommandResult r = d.apply(upsertIf(egressTo("same", "10.0.0.0/8"), created));
+    assertThat(r.hasAccepted()).isTrue();
+    assertThat(d.image().revision()).isEqualTo(before);
+  }
+
   private static final String[] PREFIXES = {"10.0.0.0/8", "10.1.0.0/16", "192.0.2.0/24", "192.0.2.7", "2001:db8::/64", "0.0.0.0/0"};
 
   @Provide

@@ -1,0 +1,105 @@
+(ns nodus.chaos.db
+  "The database under test: Nodus controllers, each a JVM of its own (`nodus controller` from the
+  ops distribution on this JVM's class path) inside its node's network namespace, with its own
+  data directory and log. Like Jepsen's db, it installs nothing; it starts, kills (SIGKILL),
+  pauses (SIGSTOP), resumes (SIGCONT) and restarts processes, and a restarted controller finds
+  its Raft log and RocksDB where it left them."
+  (:require [clojure.java.io :as io]
+            [clojure.string :as str])
+  (:import (io.nodus.raft.client GrpcControlPlaneClient)
+           (java.lang ProcessHandle)
+           (java.time Duration)
+           (java.util.concurrent CountDownLatch TimeUnit)))
+
+(def raft-port 9410)
+(def grpc-port 9401)
+
+(defn peers
+  "The --peers flag: every member with its Raft address."
+  [net]
+  (str/join "," (for [[node {:keys [ip]}] (:nodes net)] (str node "=" ip ":" raft-port))))
+
+(defn grpc-address [net node] (str (get-in net [:nodes node :ip]) ":" grpc-port))
+
+(defn- java-command []
+  (-> (ProcessHandle/current) .info .command (.orElse "java")))
+
+(defn- controller-command [net dir node]
+  (concat ["ip" "netns" "exec" (get-in net [:nodes node :netns]) (java-command)]
+          (when (>= (.feature (Runtime/version)) 24)
+            ["--enable-native-access=ALL-UNNAMED" "--sun-misc-unsafe-memory-access=allow"])
+          ;; Three controllers, the test and its clients share two cores: small heaps, quick JIT.
+          ["-Xmx256m" "-XX:+UseSerialGC" "-XX:TieredStopAtLevel=1"
+           "-cp" (System/getProperty "java.class.path") "io.nodus.ops.Main" "controller"
+           "--id" node "--data-dir" (str (io/file dir node "data")) "--peers" (peers net)
+           "--grpc" (grpc-address net node) "--snapshot-interval" "2000"]))
+
+(defn start!
+  "Starts `node`'s controller and waits until it says it is ready; returns the process.
+  `ip netns exec` execs the JVM in place, so the process is the JVM itself and signals reach it."
+  [{:keys [net dir processes]} node]
+  (let [log (io/file dir node "controller.log")
+        _ (io/make-parents log)
+        p (-> (ProcessBuilder. ^java.util.List (vec (controller-command net dir node)))
+              ;; Appended: a restarted controller's log follows its previous life.
+              (.redirectError (java.lang.ProcessBuilder$Redirect/appendTo log))
+              (.start))
+        ready (CountDownLatch. 1)]
+    (swap! processes assoc node p)
+    (future
+      (with-open [r (io/reader (.getInputStream p))]
+        (doseq [line (line-seq r)]
+          (when (str/starts-with? line (str "controller ready id=" node))
+            (.countDown ready)))))
+    (when-not (.await ready 60 TimeUnit/SECONDS)
+      (throw (ex-info (str "controller " node " not ready after 60 s; log " log)
+                      {:node node :alive (.isAlive p) :log (str log)})))
+    p))
+
+(defn- signal! [^Process p sig]
+  (let [k (.start (ProcessBuilder. ^java.util.List ["kill" (str "-" sig) (str (.pid p))]))]
+    (.waitFor k)))
+
+(defn kill!
+  "SIGKILL: no shutdown hook, no final snapshot. Also ends a paused process."
+  [{:keys [processes]} node]
+  (when-let [^Process p (get @processes node)]
+    (.destroyForcibly p)
+    (.waitFor p 10 TimeUnit/SECONDS)
+    (swap! processes dissoc node)))
+
+(defn pause! [{:keys [processes]} node]
+  (when-let [p (get @processes node)] (signal! p "STOP")))
+
+(defn resume! [{:keys [processes]} node]
+  (when-let [p (get @processes node)] (signal! p "CONT")))
+
+(defn alive? [{:keys [processes]} node]
+  (boolean (some-> ^Process (get @processes node) .isAlive)))
+
+(defn client
+  "A gRPC client of the given nodes (all by default); it follows the leader among them."
+  ([db] (client db (keys (get-in db [:net :nodes]))))
+  ([{:keys [net]} nodes]
+   (-> (GrpcControlPlaneClient/builder)
+       (.addresses (mapv #(grpc-address net %) nodes))
+       (.callTimeout (Duration/ofSeconds 5))
+       (.retryBudget (Duration/ofSeconds 10))
+       (.build))))
+
+(defn setup!
+  "Starts every node's controller in `net`, with data and logs under `dir`. Returns the db."
+  [net dir]
+  (let [db {:net net :dir dir :processes (atom {})}]
+    (try
+      ;; In parallel: each waits for the others to form the group.
+      (run! deref (doall (for [node (keys (:nodes net))] (future (start! db node)))))
+      db
+      (catch Throwable e
+        (doseq [node (keys @(:processes db))] (kill! db node))
+        (throw e)))))
+
+(defn teardown!
+  "Kills every controller (a paused one too); data and logs stay for the post-mortem."
+  [db]
+  (doseq [node (keys @(:processes db))] (kill! db node)))

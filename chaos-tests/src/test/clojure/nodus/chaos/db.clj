@@ -30,6 +30,8 @@
             ["--enable-native-access=ALL-UNNAMED" "--sun-misc-unsafe-memory-access=allow"])
           ;; Three controllers, the test and its clients share two cores: small heaps, quick JIT.
           ["-Xmx256m" "-XX:+UseSerialGC" "-XX:TieredStopAtLevel=1"
+           ;; Marks the process as a chaos controller, for sweep-orphans!.
+           (str "-Dnodus.chaos.run=" (:run net))
            "-cp" (System/getProperty "java.class.path") "io.nodus.ops.Main" "controller"
            "--id" node "--data-dir" (str (io/file dir node "data")) "--peers" (peers net)
            "--grpc" (grpc-address net node) "--snapshot-interval" "2000"]))
@@ -87,19 +89,41 @@
        (.retryBudget (Duration/ofSeconds 10))
        (.build))))
 
+(defn sweep-orphans!
+  "Kills chaos controllers whose test JVM died without cleaning up (SIGKILL, a timeout): they are
+  marked by -Dnodus.chaos.run and have been re-parented to init. Returns how many it killed."
+  []
+  (let [orphans (for [^ProcessHandle p (iterator-seq (.iterator (ProcessHandle/allProcesses)))
+                      :let [args (-> p .info .arguments (.orElse (make-array String 0)))]
+                      :when (and (some #(str/starts-with? % "-Dnodus.chaos.run=") args)
+                                 (= 1 (some-> p .parent (.map (reify java.util.function.Function
+                                                                (apply [_ h] (.pid ^ProcessHandle h))))
+                                              (.orElse nil))))]
+                  p)]
+    (doseq [^ProcessHandle p orphans] (.destroyForcibly p))
+    (doseq [^ProcessHandle p orphans]
+      (try (.get (.onExit p) 10 TimeUnit/SECONDS) (catch Exception _ nil)))
+    (count orphans)))
+
+(defn teardown!
+  "Kills every controller (a paused one too); data and logs stay for the post-mortem."
+  [db]
+  (doseq [node (keys @(:processes db))] (kill! db node))
+  (when-let [hook (:hook db)]
+    (try (.removeShutdownHook (Runtime/getRuntime) hook) (catch IllegalStateException _ nil))))
+
 (defn setup!
-  "Starts every node's controller in `net`, with data and logs under `dir`. Returns the db."
+  "Starts every node's controller in `net`, with data and logs under `dir`. Returns the db. A
+  shutdown hook kills the controllers if the test JVM exits before teardown! (SIGTERM, Ctrl-C)."
   [net dir]
-  (let [db {:net net :dir dir :processes (atom {})}]
+  (let [processes (atom {})
+        hook (Thread. ^Runnable (fn [] (doseq [^Process p (vals @processes)] (.destroyForcibly p))))
+        db {:net net :dir dir :processes processes :hook hook}]
+    (.addShutdownHook (Runtime/getRuntime) hook)
     (try
       ;; In parallel: each waits for the others to form the group.
       (run! deref (doall (for [node (keys (:nodes net))] (future (start! db node)))))
       db
       (catch Throwable e
-        (doseq [node (keys @(:processes db))] (kill! db node))
+        (teardown! db)
         (throw e)))))
-
-(defn teardown!
-  "Kills every controller (a paused one too); data and logs stay for the post-mortem."
-  [db]
-  (doseq [node (keys @(:processes db))] (kill! db node)))

@@ -57,11 +57,13 @@
                                                 :host-link (str "nc" tag "h" i)}])
                                        nodes))}]
     (try
+      ;; Namespaces first: a chaos bridge whose run has no namespace is a leftover (sweep-leftovers!).
+      (doseq [[_ {:keys [netns]}] (:nodes net)]
+        (sh! "ip" "netns" "add" netns))
       (sh! "ip" "link" "add" bridge "type" "bridge")
       (sh! "ip" "addr" "add" (str prefix "1/24") "dev" bridge)
       (sh! "ip" "link" "set" bridge "up")
       (doseq [[_ {:keys [netns ip host-link]}] (:nodes net)]
-        (sh! "ip" "netns" "add" netns)
         (sh! "ip" "link" "add" host-link "type" "veth" "peer" "name" (str host-link "p"))
         (sh! "ip" "link" "set" (str host-link "p") "netns" netns)
         (sh! "ip" "netns" "exec" netns "ip" "link" "set" (str host-link "p") "name" "eth0")
@@ -122,6 +124,25 @@
         {:keys [ip]} (get-in net [:nodes to])]
     (try (sh! "ip" "netns" "exec" netns "ping" "-c" "1" "-W" "1" ip) true
          (catch clojure.lang.ExceptionInfo _ false))))
+
+(defn sweep-leftovers!
+  "Removes what crashed runs left behind: chaos namespaces no process lives in any more (their
+  veth ends go with them), then chaos bridges whose run has no namespace left. A live run's
+  namespaces exist before its bridge and hold its controllers, so concurrent runs are safe (but
+  for a run that has made its namespaces and not yet started its controllers: sweep before
+  starting runs, not during them)."
+  []
+  (let [namespaces (for [line (str/split-lines (sh! "ip" "netns" "list"))
+                         :let [netns (first (str/split line #"\s+"))]
+                         :when (str/starts-with? netns "nodus-chaos-")]
+                     netns)]
+    (doseq [netns namespaces
+            :when (str/blank? (sh-quiet! "ip" "netns" "pids" netns))]
+      (sh-quiet! "ip" "netns" "del" netns))
+    (let [left (str/join " " (for [line (str/split-lines (sh! "ip" "netns" "list"))] line))]
+      (doseq [[bridge tag] (re-seq #"nc([0-9a-f]{6})br" (sh! "ip" "-o" "link" "show" "type" "bridge"))
+              :when (not (str/includes? left (str "nodus-chaos-" tag "-")))]
+        (sh-quiet! "ip" "link" "del" bridge)))))
 
 (defn destroy!
   "Removes the bridge, the links and the namespaces (their processes must be gone first)."

@@ -6,7 +6,8 @@
             [clojure.test :refer [deftest is testing]]
             [nodus.chaos.commands :as cmd]
             [nodus.chaos.db :as db]
-            [nodus.chaos.net :as net])
+            [nodus.chaos.net :as net]
+            [nodus.chaos.runner :as runner])
   (:import (io.nodus.raft.client GrpcControlPlaneClient)))
 
 (defn- run-id []
@@ -25,6 +26,7 @@
 (defn- status [^GrpcControlPlaneClient c] (.status c))
 
 (deftest a-partition-that-isolates-the-leader
+  (runner/sweep!)
   (let [id (run-id)
         nodes ["n1" "n2" "n3"]
         dir (io/file "target" "chaos" (str "net-test-" id))

@@ -1,0 +1,168 @@
+(ns nodus.chaos.runner
+  "One chaos run of the register workload: client processes read, write and compare-and-set
+  policies (one register per policy) on a three-controller cluster while a nemesis kills,
+  pauses and partitions controllers; then every fault is healed, the cluster converges, each key
+  is read once more, and the linearizability checker judges the history. Everything random comes
+  from the run's seed, and the run writes its history, the nemesis' log, the checker's result
+  and a summary naming the seed under target/chaos/<run>/."
+  (:require [clojure.java.io :as io]
+            [clojure.pprint :as pprint]
+            [clojure.string :as str]
+            [nodus.chaos.checker.linearizable :as lin]
+            [nodus.chaos.client :as client]
+            [nodus.chaos.db :as db]
+            [nodus.chaos.history :as h]
+            [nodus.chaos.model.register :as register]
+            [nodus.chaos.net :as net])
+  (:import (io.nodus.raft.client GrpcControlPlaneClient)
+           (java.util Random)
+           (java.util.concurrent.atomic AtomicLong)))
+
+(defn- now-nanos [start] (- (System/nanoTime) start))
+
+(defn- recorder
+  "An append-only history shared by the client threads; conj under the atom keeps one order."
+  []
+  (atom []))
+
+(defn- record! [history start op]
+  (swap! history conj (assoc op :time (now-nanos start))))
+
+(defn- next-op
+  "A random op of a worker: reads, writes and compare-and-sets on a few keys. A cas expects the
+  revision this worker last saw for the key (0 when it saw none), so that some succeed."
+  [^Random rnd keys seen ^AtomicLong values]
+  (let [key (nth keys (.nextInt rnd (count keys)))
+        roll (.nextInt rnd 10)]
+    (cond (< roll 4) {:f :read :value {:key key}}
+          (< roll 8) {:f :write :value {:key key :value (.incrementAndGet values)}}
+          :else {:f :cas :value {:key key :expected (get @seen key 0) :value (.incrementAndGet values)}})))
+
+(defn- worker
+  "A client thread: runs ops until the deadline. After an :info it continues as a new process, as
+  Jepsen's do: the old one's op may still take effect, and must not be mistaken for the next."
+  [{:keys [history start deadline keys values]} ^GrpcControlPlaneClient c id processes seed]
+  (let [rnd (Random. seed)
+        seen (atom {})]
+    (loop [process id]
+      (when (< (System/nanoTime) deadline)
+        (let [op (next-op rnd keys seen values)
+              _ (record! history start (assoc op :type :invoke :process process))
+              done (client/invoke! c op)]
+          (record! history start (merge (select-keys op [:f]) done {:process process}))
+          (when-let [r (and (= :ok (:type done)) (:revision (:value done)))]
+            (swap! seen assoc (:key (:value op)) r))
+          (recur (if (= :info (:type done)) (+ process processes) process)))))))
+
+(defn- leader [db]
+  (let [c (db/client db)]
+    (try (not-empty (.getLeaderId (.status c))) (catch Exception _ nil) (finally (.close c)))))
+
+(defn- fault!
+  "Starts one fault chosen by rnd among `faults`; returns what heals it."
+  [{:keys [db network]} ^Random rnd faults]
+  (let [nodes (vec (keys (:nodes network)))
+        pick #(nth % (.nextInt rnd (count %)))
+        node (pick nodes)]
+    (case (pick (vec (sort faults)))
+      :kill {:f :kill :node node :start #(db/kill! db node) :heal #(db/start! db node)}
+      :pause {:f :pause :node node :start #(db/pause! db node) :heal #(db/resume! db node)}
+      :partition (let [isolated (if (.nextBoolean rnd) (or (leader db) node) node)
+                       rest-of (set (remove #{isolated} nodes))]
+                   {:f :partition :node isolated
+                    :start #(net/partition! network [rest-of #{isolated}])
+                    :heal #(net/heal! network)}))))
+
+(defn- nemesis
+  "Alternates faults and quiet periods of `interval-ms` until the deadline, then heals the last."
+  [{:keys [start deadline nemesis-log] :as run} seed faults interval-ms]
+  (let [rnd (Random. seed)]
+    (loop []
+      (Thread/sleep (long interval-ms))
+      (when (< (System/nanoTime) deadline)
+        (let [{:keys [f node heal] :as fault} (fault! run rnd faults)]
+          (swap! nemesis-log conj {:time (now-nanos start) :f f :node node :phase :start})
+          ((:start fault))
+          (Thread/sleep (long interval-ms))
+          (heal)
+          (swap! nemesis-log conj {:time (now-nanos start) :f f :node node :phase :heal})
+          (recur))))))
+
+(defn- converged?
+  "Whether every controller answers with the same revision and state hash."
+  [db]
+  (let [cs (mapv #(db/client db [%]) (keys (get-in db [:net :nodes])))]
+    (try
+      (let [ss (mapv #(.status ^GrpcControlPlaneClient %) cs)]
+        (and (apply = (map #(.getStateHash %) ss)) (apply = (map #(.getRevision %) ss))))
+      (catch Exception _ false)
+      (finally (run! #(.close ^GrpcControlPlaneClient %) cs)))))
+
+(defn- await-convergence [db seconds]
+  (let [deadline (+ (System/nanoTime) (* seconds 1000000000))]
+    (loop []
+      (cond (converged? db) true
+            (< (System/nanoTime) deadline) (do (Thread/sleep 500) (recur))
+            :else false))))
+
+(defn sweep!
+  "Clears what crashed runs left: orphaned controllers first, so that their namespaces are empty."
+  []
+  (db/sweep-orphans!)
+  (net/sweep-leftovers!))
+
+(defn run-register!
+  "Runs the register workload. Options: :seed, :seconds, :concurrency, :keys (count), :faults (a
+  set of :kill :pause :partition), :interval-ms, :dir (where the run's files go). Returns
+  {:valid? ... :dir ... :seed ...}."
+  [{:keys [seed seconds concurrency key-count faults interval-ms dir]
+    :or {seconds 60 concurrency 6 key-count 3 faults #{:kill :pause :partition} interval-ms 4000}}]
+  (sweep!)
+  (let [seed (or seed (System/currentTimeMillis))
+        run-id (format "%06x" (bit-and (hash [seed (System/nanoTime)]) 0xffffff))
+        dir (io/file (or dir (io/file "target" "chaos" (str "register-" run-id))))
+        network (net/create! run-id ["n1" "n2" "n3"])
+        start (System/nanoTime)
+        history (recorder)
+        nemesis-log (atom [])]
+    (try
+      (let [db (db/setup! network dir)
+            clients (vec (repeatedly concurrency #(db/client db)))
+            keys (mapv #(str "register-" %) (range key-count))
+            run {:db db :network network :history history :nemesis-log nemesis-log :start start
+                 :deadline (+ (System/nanoTime) (* seconds 1000000000)) :keys keys :values (AtomicLong.)}]
+        (try
+          (let [rnd (Random. seed)
+                workers (doall (for [i (range concurrency)]
+                                 (future (worker run (clients i) i concurrency (.nextLong rnd)))))
+                nem (future (nemesis run (.nextLong rnd) faults interval-ms))]
+            (run! deref workers)
+            @nem
+            (let [converged (await-convergence db 90)
+                  ;; The final reads, by a process of their own, after every fault is healed.
+                  final (+ 1000000 concurrency)]
+              (doseq [key keys]
+                (let [op {:f :read :value {:key key}}]
+                  (record! history start (assoc op :type :invoke :process final))
+                  (record! history start (merge op (client/invoke! (clients 0) op) {:process final}))))
+              (let [hist (h/index @history)
+                    result (lin/check register/absent hist {:time-limit-ms 60000})
+                    result (cond-> result (not converged) (assoc :valid? false :converged false))
+                    counts (frequencies (map (juxt :f :type) (remove h/invoke? hist)))]
+                (io/make-parents (io/file dir "history.edn"))
+                (h/write-edn (io/file dir "history.edn") hist)
+                (spit (io/file dir "nemesis.edn") (with-out-str (pprint/pprint @nemesis-log)))
+                (spit (io/file dir "results.edn") (with-out-str (pprint/pprint result)))
+                (spit (io/file dir "summary.txt")
+                      (str "register workload: " (if (true? (:valid? result)) "VALID" (str "NOT VALID (" (:valid? result) ")"))
+                           "\nseed " seed " (replay: (nodus.chaos.runner/run-register! {:seed " seed " ...}))"
+                           "\n" seconds " s, " concurrency " clients, " key-count " keys, faults " (str/join " " (map name (sort faults)))
+                           "\nconverged after healing: " converged
+                           "\nops: " (str/join ", " (for [[[f t] n] (sort counts)] (str (name f) " " (name t) " " n)))
+                           "\nnemesis: " (count (filter #(= :start (:phase %)) @nemesis-log)) " faults\n"))
+                (assoc result :dir (str dir) :seed seed :ops (count hist)))))
+          (finally
+            (run! #(.close ^GrpcControlPlaneClient %) clients)
+            (db/teardown! db))))
+      (finally
+        (net/destroy! network)))))

@@ -1,0 +1,13 @@
+(ns nodus.chaos.runner-test
+  "A short register run with kills, pauses and partitions on real controllers: the history must be
+  linearizable, and the run must have exercised both outcomes (writes that took and reads)."
+  (:require [clojure.java.io :as io]
+            [clojure.test :refer [deftest is]]
+            [nodus.chaos.runner :as runner]))
+
+(deftest register-workload-under-kills-pauses-and-partitions
+  (let [seed (or (some-> (System/getenv "NODUS_CHAOS_SEED") Long/parseLong) (System/currentTimeMillis))
+        r (runner/run-register! {:seed seed :seconds 45 :concurrency 6 :key-count 3})]
+    (println (slurp (io/file (:dir r) "summary.txt")))
+    (is (true? (:valid? r)) (str "not linearizable, seed " seed "; see " (:dir r)))
+    (is (> (:ops r) 100))))

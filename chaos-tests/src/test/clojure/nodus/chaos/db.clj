@@ -24,7 +24,7 @@
 (defn- java-command []
   (-> (ProcessHandle/current) .info .command (.orElse "java")))
 
-(defn- controller-command [net dir node]
+(defn- controller-command [net dir node extra-args]
   (concat ["ip" "netns" "exec" (get-in net [:nodes node :netns]) (java-command)]
           (when (>= (.feature (Runtime/version)) 24)
             ["--enable-native-access=ALL-UNNAMED" "--sun-misc-unsafe-memory-access=allow"])
@@ -34,15 +34,16 @@
            (str "-Dnodus.chaos.run=" (:run net))
            "-cp" (System/getProperty "java.class.path") "io.nodus.ops.Main" "controller"
            "--id" node "--data-dir" (str (io/file dir node "data")) "--peers" (peers net)
-           "--grpc" (grpc-address net node) "--snapshot-interval" "2000"]))
+           "--grpc" (grpc-address net node) "--snapshot-interval" "2000"]
+          extra-args))
 
 (defn start!
   "Starts `node`'s controller and waits until it says it is ready; returns the process.
   `ip netns exec` execs the JVM in place, so the process is the JVM itself and signals reach it."
-  [{:keys [net dir processes]} node]
+  [{:keys [net dir processes controller-args]} node]
   (let [log (io/file dir node "controller.log")
         _ (io/make-parents log)
-        p (-> (ProcessBuilder. ^java.util.List (vec (controller-command net dir node)))
+        p (-> (ProcessBuilder. ^java.util.List (vec (controller-command net dir node controller-args)))
               ;; Appended: a restarted controller's log follows its previous life.
               (.redirectError (java.lang.ProcessBuilder$Redirect/appendTo log))
               (.start))
@@ -113,12 +114,14 @@
     (try (.removeShutdownHook (Runtime/getRuntime) hook) (catch IllegalStateException _ nil))))
 
 (defn setup!
-  "Starts every node's controller in `net`, with data and logs under `dir`. Returns the db. A
-  shutdown hook kills the controllers if the test JVM exits before teardown! (SIGTERM, Ctrl-C)."
-  [net dir]
+  "Starts every node's controller in `net`, with data and logs under `dir`, and `controller-args`
+  added to each controller's command line (a fault switch). Returns the db. A shutdown hook
+  kills the controllers if the test JVM exits before teardown! (SIGTERM, Ctrl-C)."
+  ([net dir] (setup! net dir []))
+  ([net dir controller-args]
   (let [processes (atom {})
         hook (Thread. ^Runnable (fn [] (doseq [^Process p (vals @processes)] (.destroyForcibly p))))
-        db {:net net :dir dir :processes processes :hook hook}]
+        db {:net net :dir dir :processes processes :hook hook :controller-args (vec controller-args)}]
     (.addShutdownHook (Runtime/getRuntime) hook)
     (try
       ;; In parallel: each waits for the others to form the group.
@@ -126,4 +129,4 @@
       db
       (catch Throwable e
         (teardown! db)
-        (throw e)))))
+        (throw e))))))

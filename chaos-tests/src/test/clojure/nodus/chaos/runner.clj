@@ -112,10 +112,12 @@
   (net/sweep-leftovers!))
 
 (defn run-register!
-  "Runs the register workload. Options: :seed, :seconds, :concurrency, :keys (count), :faults (a
-  set of :kill :pause :partition), :interval-ms, :dir (where the run's files go). Returns
-  {:valid? ... :dir ... :seed ...}."
-  [{:keys [seed seconds concurrency key-count faults interval-ms dir]
+  "Runs the register workload. Options: :seed, :seconds, :concurrency, :key-count, :faults (a
+  set of :kill :pause :partition), :interval-ms, :dir (where the run's files go),
+  :controller-args (added to every controller's command line: a fault switch). Client i talks
+  to node i mod 3 only, as Jepsen's clients do: reads are served, and writes forwarded, by every
+  member. Returns {:valid? ... :dir ... :seed ...}."
+  [{:keys [seed seconds concurrency key-count faults interval-ms dir controller-args]
     :or {seconds 60 concurrency 6 key-count 3 faults #{:kill :pause :partition} interval-ms 4000}}]
   (sweep!)
   (let [seed (or seed (System/currentTimeMillis))
@@ -126,8 +128,9 @@
         history (recorder)
         nemesis-log (atom [])]
     (try
-      (let [db (db/setup! network dir)
-            clients (vec (repeatedly concurrency #(db/client db)))
+      (let [db (db/setup! network dir controller-args)
+            nodes (vec (keys (:nodes network)))
+            clients (vec (for [i (range concurrency)] (db/client db [(nodes (mod i (count nodes)))])))
             keys (mapv #(str "register-" %) (range key-count))
             run {:db db :network network :history history :nemesis-log nemesis-log :start start
                  :deadline (+ (System/nanoTime) (* seconds 1000000000)) :keys keys :values (AtomicLong.)}]
@@ -139,12 +142,15 @@
             (run! deref workers)
             @nem
             (let [converged (await-convergence db 90)
+                  final-client (db/client db)
                   ;; The final reads, by a process of their own, after every fault is healed.
                   final (+ 1000000 concurrency)]
-              (doseq [key keys]
-                (let [op {:f :read :value {:key key}}]
-                  (record! history start (assoc op :type :invoke :process final))
-                  (record! history start (merge op (client/invoke! (clients 0) op) {:process final}))))
+              (try
+                (doseq [key keys]
+                  (let [op {:f :read :value {:key key}}]
+                    (record! history start (assoc op :type :invoke :process final))
+                    (record! history start (merge op (client/invoke! final-client op) {:process final}))))
+                (finally (.close ^GrpcControlPlaneClient final-client)))
               (let [hist (h/index @history)
                     result (lin/check register/absent hist {:time-limit-ms 60000})
                     result (cond-> result (not converged) (assoc :valid? false :converged false))

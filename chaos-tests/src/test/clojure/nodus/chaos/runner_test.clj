@@ -11,3 +11,13 @@
     (println (slurp (io/file (:dir r) "summary.txt")))
     (is (true? (:valid? r)) (str "not linearizable, seed " seed "; see " (:dir r)))
     (is (> (:ops r) 100))))
+
+(deftest stale-reads-from-a-partitioned-member-are-caught
+  ;; The deliberate fault: members answer "linearizable" reads from their own replica. A member
+  ;; cut off by a partition goes on serving the values it had, while the majority acknowledges
+  ;; newer writes: the checker must find the history not linearizable.
+  (let [seed (or (some-> (System/getenv "NODUS_CHAOS_SEED") Long/parseLong) (System/currentTimeMillis))
+        r (runner/run-register! {:seed seed :seconds 30 :concurrency 6 :key-count 3 :faults #{:partition}
+                                 :controller-args ["--unsafe-local-reads"]})]
+    (println (slurp (io/file (:dir r) "summary.txt")))
+    (is (false? (:valid? r)) (str "stale reads went unnoticed, seed " seed "; see " (:dir r)))))

@@ -9,12 +9,16 @@ import io.nodus.raft.server.HostPort;
 import io.nodus.rest.RestConfig;
 import java.nio.file.Path;
 import java.util.concurrent.Callable;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
 import picocli.CommandLine.Command;
 import picocli.CommandLine.Option;
 
 /** {@code nodus controller}: one member of a controller cluster, with an optional REST API. */
 @Command(name = "controller", description = "Run one controller (Raft member) of a cluster.")
 public final class ControllerCommand implements Callable<Integer> {
+  private static final Logger log = LoggerFactory.getLogger(ControllerCommand.class);
+
   @Option(names = "--id", required = true, description = "This controller's member id.")
   String id;
 
@@ -37,6 +41,10 @@ public final class ControllerCommand implements Callable<Integer> {
       + "--peers names the running members and this one.")
   boolean join;
 
+  @Option(names = "--unsafe-local-reads", hidden = true, description = "TEST ONLY, breaks linearizability: answer "
+      + "linearizable reads from the local replica without ReadIndex (a fault the chaos tests must catch).")
+  boolean unsafeLocalReads;
+
   @Override
   public Integer call() throws Exception {
     ControllerConfig config = ControllerConfig.builder()
@@ -46,7 +54,11 @@ public final class ControllerCommand implements Callable<Integer> {
         .grpcBind(HostPort.parse(grpc))
         .snapshotInterval(snapshotInterval)
         .join(join)
+        .unsafeLocalReads(unsafeLocalReads)
         .build();
+    if (unsafeLocalReads) {
+      log.warn("fault injected: linearizable reads answer from the local replica id={}", id);
+    }
     Lifecycle lifecycle = new Lifecycle();
     ControllerRuntime runtime = lifecycle.manage(ControllerRuntime.start(config,
         rest == null ? null : RestConfig.parse(rest), new PrometheusMeterRegistry(PrometheusConfig.DEFAULT)));

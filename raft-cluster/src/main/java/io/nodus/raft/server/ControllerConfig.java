@@ -26,6 +26,9 @@ import java.util.Objects;
  * @param join whether this member joins a running group: it starts outside any configuration
  *     and waits for the group to add it ({@code nodus cluster add-member}); {@code peers} then
  *     lists the running members the controller's client talks to, and this member
+ * @param unsafeLocalReads a deliberate fault, for the chaos tests only: linearizable reads answer
+ *     from the local replica without ReadIndex, so a partitioned or lagging member serves stale
+ *     state as if it were current (the checkers must catch it)
  */
 public record ControllerConfig(
     String memberId,
@@ -41,7 +44,8 @@ public record ControllerConfig(
     boolean snapshotOnShutdown,
     long logSegmentBytes,
     Clock clock,
-    boolean join) {
+    boolean join,
+    boolean unsafeLocalReads) {
 
   public static final String DEFAULT_CLUSTER_NAME = "nodus";
   public static final long DEFAULT_SNAPSHOT_INTERVAL = 10_000;
@@ -92,6 +96,7 @@ public record ControllerConfig(
     b.logSegmentBytes = logSegmentBytes;
     b.clock = clock;
     b.join = join;
+    b.unsafeLocalReads = unsafeLocalReads;
     return b;
   }
 
@@ -111,6 +116,7 @@ public record ControllerConfig(
     private long logSegmentBytes = 8L << 20;
     private Clock clock = Clock.systemUTC();
     private boolean join;
+    private boolean unsafeLocalReads;
 
     private Builder() {}
 
@@ -193,13 +199,19 @@ public record ControllerConfig(
       return this;
     }
 
+    public Builder unsafeLocalReads(boolean v) {
+      unsafeLocalReads = v;
+      return this;
+    }
+
     public ControllerConfig build() {
       Map<String, HostPort> p = peers;
       if (p == null) {
         p = Map.of(memberId, new HostPort("127.0.0.1", DEFAULT_RAFT_PORT));
       }
       return new ControllerConfig(memberId, p, dataDir, raftBind, grpcBind, peerGrpcAddresses, clusterName,
-          snapshotInterval, eventRetention, snapshotsRetained, snapshotOnShutdown, logSegmentBytes, clock, join);
+          snapshotInterval, eventRetention, snapshotsRetained, snapshotOnShutdown, logSegmentBytes, clock, join,
+          unsafeLocalReads);
     }
   }
 }

@@ -5,9 +5,18 @@
             [clojure.test :refer [deftest is]]
             [nodus.chaos.runner :as runner]))
 
+(def ^:private long-mode?
+  "ops/chaos --long: minutes of faults instead of seconds."
+  (= "1" (System/getenv "NODUS_CHAOS_LONG")))
+
+(defn- seed []
+  (or (some-> (System/getenv "NODUS_CHAOS_SEED") Long/parseLong) (System/currentTimeMillis)))
+
 (deftest register-workload-under-kills-pauses-and-partitions
-  (let [seed (or (some-> (System/getenv "NODUS_CHAOS_SEED") Long/parseLong) (System/currentTimeMillis))
-        r (runner/run-register! {:seed seed :seconds 45 :concurrency 6 :key-count 3})]
+  (let [seed (seed)
+        r (runner/run-register! (if long-mode?
+                                  {:seed seed :seconds 300 :concurrency 10 :key-count 5 :interval-ms 6000}
+                                  {:seed seed :seconds 45 :concurrency 6 :key-count 3}))]
     (println (slurp (io/file (:dir r) "summary.txt")))
     (is (true? (:valid? r)) (str "not linearizable, seed " seed "; see " (:dir r)))
     (is (> (:ops r) 100))))
@@ -16,7 +25,7 @@
   ;; The deliberate fault: members answer "linearizable" reads from their own replica. A member
   ;; cut off by a partition goes on serving the values it had, while the majority acknowledges
   ;; newer writes: the checker must find the history not linearizable.
-  (let [seed (or (some-> (System/getenv "NODUS_CHAOS_SEED") Long/parseLong) (System/currentTimeMillis))
+  (let [seed (seed)
         r (runner/run-register! {:seed seed :seconds 30 :concurrency 6 :key-count 3 :faults #{:partition}
                                  :controller-args ["--unsafe-local-reads"]})]
     (println (slurp (io/file (:dir r) "summary.txt")))

@@ -1,19 +1,24 @@
 (ns nodus.chaos.runner
-  "One chaos run of the register workload: client processes read, write and compare-and-set
-  policies (one register per policy) on a three-controller cluster while a nemesis kills,
-  pauses and partitions controllers; then every fault is healed, the cluster converges, each key
-  is read once more, and the linearizability checker judges the history. Everything random comes
+  "One chaos run of the register and event-log workloads: client processes read, write and
+  compare-and-set policies (one register per policy) on a three-controller cluster, and a watcher
+  on every controller records the events, while a nemesis kills, pauses and partitions
+  controllers; then every fault is healed, the cluster converges, each key is read once more,
+  the whole log is read, and the checkers judge the history (linearizability) and the watchers'
+  streams (each a gapless, duplicate-free prefix of the log; every acknowledged write in it). Everything random comes
   from the run's seed, and the run writes its history, the nemesis' log, the checker's result
   and a summary naming the seed under target/chaos/<run>/."
   (:require [clojure.java.io :as io]
             [clojure.pprint :as pprint]
             [clojure.string :as str]
+            [nodus.chaos.checker :as checker]
+            [nodus.chaos.checker.event-log :as event-log]
             [nodus.chaos.checker.linearizable :as lin]
             [nodus.chaos.client :as client]
             [nodus.chaos.db :as db]
             [nodus.chaos.history :as h]
             [nodus.chaos.model.register :as register]
-            [nodus.chaos.net :as net])
+            [nodus.chaos.net :as net]
+            [nodus.chaos.watchers :as watchers])
   (:import (io.nodus.raft.client GrpcControlPlaneClient)
            (java.util Random)
            (java.util.concurrent.atomic AtomicLong)))
@@ -136,6 +141,8 @@
                  :deadline (+ (System/nanoTime) (* seconds 1000000000)) :keys keys :values (AtomicLong.)}]
         (try
           (let [rnd (Random. seed)
+                ;; Watchers from the first revision, on every member, before any client writes.
+                watching (watchers/start! db 1)
                 workers (doall (for [i (range concurrency)]
                                  (future (worker run (clients i) i concurrency (.nextLong rnd)))))
                 nem (future (nemesis run (.nextLong rnd) faults interval-ms))]
@@ -152,18 +159,29 @@
                     (record! history start (merge op (client/invoke! final-client op) {:process final}))))
                 (finally (.close ^GrpcControlPlaneClient final-client)))
               (let [hist (h/index @history)
-                    result (lin/check register/absent hist {:time-limit-ms 60000})
-                    result (cond-> result (not converged) (assoc :valid? false :converged false))
+                    head (.getRevision (.status ^GrpcControlPlaneClient (clients 0)))
+                    caught-up (watchers/await-caught-up! watching head 30)
+                    received (watchers/stop! watching)
+                    event-run {:log (watchers/read-log db 1 head) :log-from 1 :watchers received
+                               :acknowledged (keep #(when (and (h/ok? %) (#{:write :cas} (:f %))) (:revision (:value %))) hist)}
+                    results {:register (checker/check-safe #(lin/check register/absent (:history %) {:time-limit-ms 60000})
+                                                           {:history hist})
+                             :event-log (checker/check-safe event-log/check event-run)}
+                    result {:valid? (checker/merge-valid (cons converged (map :valid? (vals results))))
+                            :converged converged :watchers-caught-up caught-up :results results}
                     counts (frequencies (map (juxt :f :type) (remove h/invoke? hist)))]
                 (io/make-parents (io/file dir "history.edn"))
                 (h/write-edn (io/file dir "history.edn") hist)
                 (spit (io/file dir "nemesis.edn") (with-out-str (pprint/pprint @nemesis-log)))
                 (spit (io/file dir "results.edn") (with-out-str (pprint/pprint result)))
                 (spit (io/file dir "summary.txt")
-                      (str "register workload: " (if (true? (:valid? result)) "VALID" (str "NOT VALID (" (:valid? result) ")"))
+                      (str "register and event-log workloads: " (if (true? (:valid? result)) "VALID" (str "NOT VALID (" (:valid? result) ")"))
+                           (apply str (for [[k r] (sort results)] (str "\n  " (name k) ": " (:valid? r))))
                            "\nseed " seed " (replay: (nodus.chaos.runner/run-register! {:seed " seed " ...}))"
                            "\n" seconds " s, " concurrency " clients, " key-count " keys, faults " (str/join " " (map name (sort faults)))
-                           "\nconverged after healing: " converged
+                           "\nconverged after healing: " converged ", watchers caught up: " caught-up
+                           ", log: " head " revisions, watchers received: "
+                           (str/join " " (for [[node w] received] (str node "=" (count (:items w)))))
                            "\nops: " (str/join ", " (for [[[f t] n] (sort counts)] (str (name f) " " (name t) " " n)))
                            "\nnemesis: " (count (filter #(= :start (:phase %)) @nemesis-log)) " faults\n"))
                 (assoc result :dir (str dir) :seed seed :ops (count hist)))))

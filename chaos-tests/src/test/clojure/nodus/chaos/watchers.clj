@@ -1,0 +1,67 @@
+(ns nodus.chaos.watchers
+  "The event-log workload: a watcher on every controller records what it receives, through the
+  product's own resuming client (a killed or paused member's watcher resumes when it is back, or
+  re-lists from a snapshot when it fell behind the retained history), and after the run a fresh
+  watch reads the whole log. Events are recorded as their revision and a digest of their bytes, so
+  the checker compares what each watcher got with the log byte for byte without holding them."
+  (:require [nodus.chaos.db :as db])
+  (:import (io.nodus.raft.client GrpcControlPlaneClient WatchListener WatchSubscription)
+           (io.nodus.state.proto ClusterState Event)
+           (java.util Arrays)))
+
+(defn- item [^Event e]
+  {:revision (.getRevision e) :digest (Arrays/hashCode (.toByteArray e))})
+
+(defn- recording-listener [items]
+  (reify WatchListener
+    (^void onSnapshot [_ ^ClusterState state] (swap! items conj {:snapshot (.getRevision state)}))
+    (^void onEvent [_ ^Event e] (swap! items conj (item e)))))
+
+(defn start!
+  "Starts a watcher from revision `from` on each node; returns them by node."
+  [db from]
+  (into (sorted-map)
+        (for [node (keys (get-in db [:net :nodes]))]
+          (let [c (db/client db [node])
+                items (atom [])]
+            [node {:client c :items items :from from
+                   :subscription (.watch ^GrpcControlPlaneClient c (long from) (recording-listener items))}]))))
+
+(defn- last-revision [items]
+  (let [i (peek items)] (or (:revision i) (:snapshot i))))
+
+(defn await-caught-up!
+  "Waits (at most `seconds`) until every watcher has received revision `head`; true if all did."
+  [watchers head seconds]
+  (let [deadline (+ (System/nanoTime) (* seconds 1000000000))]
+    (loop []
+      (cond (every? #(= head (last-revision @(:items %))) (vals watchers)) true
+            (< (System/nanoTime) deadline) (do (Thread/sleep 200) (recur))
+            :else false))))
+
+(defn stop!
+  "Closes the watches; returns what each received, as the checker takes it."
+  [watchers]
+  (into (sorted-map)
+        (for [[node {:keys [client subscription items from]}] watchers]
+          (do (.close ^WatchSubscription subscription)
+              (.close ^GrpcControlPlaneClient client)
+              [node {:from from :items @items}]))))
+
+(defn read-log
+  "The whole log from revision `from` to `head`, read by a fresh watch; throws if it cannot be read
+  within a minute (the run then has no log to judge by)."
+  [db from head]
+  (let [w (start! db from)
+        [node _] (first w)
+        only {node (get w node)}]
+    (doseq [[_ {:keys [subscription client]}] (rest w)]
+      (.close ^WatchSubscription subscription)
+      (.close ^GrpcControlPlaneClient client))
+    (let [caught (await-caught-up! only head 60)
+          items (:items (get (stop! only) node))]
+      (when-not caught
+        (throw (ex-info (str "could not read the log up to revision " head) {:got (last-revision items)})))
+      (when (some :snapshot items)
+        (throw (ex-info "the log from the first revision is no longer retained" {:from from})))
+      items)))

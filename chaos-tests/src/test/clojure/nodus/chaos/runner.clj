@@ -4,9 +4,9 @@
   on every controller records the events, while a nemesis kills, pauses and partitions
   controllers; then every fault is healed, the cluster converges, each key is read once more,
   the whole log is read, and the checkers judge the history (linearizability) and the watchers'
-  streams (each a gapless, duplicate-free prefix of the log; every acknowledged write in it). Everything random comes
-  from the run's seed, and the run writes its history, the nemesis' log, the checker's result
-  and a summary naming the seed under target/chaos/<run>/."
+  streams (each a gapless, duplicate-free prefix of the log; every acknowledged write in it).
+  Everything random comes from the run's seed, and the run writes its history, the nemesis' log,
+  the checkers' results and a summary naming the seed under target/chaos/<run>/."
   (:require [clojure.java.io :as io]
             [clojure.pprint :as pprint]
             [clojure.string :as str]

@@ -5,7 +5,7 @@
   read is :fail."
   (:require [nodus.chaos.commands :as cmd])
   (:import (io.nodus.raft.client GrpcControlPlaneClient ReadConsistency)
-           (io.nodus.state.proto ClusterState CommandResult Policy)))
+           (io.nodus.state.proto ClusterState CommandResult Event Policy)))
 
 (defn- stored [^ClusterState state key]
   (some (fn [^Policy p] (when (and (= key (.getName p)) (= "default" (.getNamespace p))) p))
@@ -34,3 +34,35 @@
                 {:type :ok :value {:key key :value (some-> p cmd/value-of) :revision (some-> ^Policy p .getRevision)}})
               (catch Exception e
                 {:type :fail :value {:key key} :error (str (.getSimpleName (class e)) ": " (.getMessage e))})))))
+
+(defn- event-of
+  "The first event of an accepted answer for which (pred event) holds."
+  [^CommandResult r pred]
+  (some #(when (pred %) %) (.getEventsList (.getAccepted r))))
+
+(defn- submit-endpoint [^GrpcControlPlaneClient c command value answer]
+  (try
+    (let [^CommandResult r (.submit c command)]
+      (if (.hasAccepted r)
+        {:type :ok :value (answer r)}
+        {:type :fail :value value :error (.getCode (.getRejection r))}))
+    (catch Exception e
+      {:type :info :value value :error (str (.getSimpleName (class e)) ": " (.getMessage e))})))
+
+(defn invoke-identity!
+  "Runs one identities op: :create-endpoint {:endpoint n :labels #{\"k=v\"}} answers with the
+  endpoint's full label set (the control plane adds the namespace label), its identity and the
+  revision of its endpoint-created event; :delete-endpoint {:endpoint n} with the revision of its
+  endpoint-deleted event."
+  [^GrpcControlPlaneClient c node {:keys [f value]}]
+  (case f
+    :create-endpoint
+    (submit-endpoint c (cmd/create-endpoint node (:endpoint value) (:labels value)) value
+                     (fn [r] (let [^Event e (event-of r #(.hasEndpointCreated ^Event %))
+                                   ep (.getEndpoint (.getEndpointCreated e))]
+                               {:endpoint (:endpoint value) :labels (cmd/label-strings (.getLabels ep))
+                                :identity (.getIdentity ep) :revision (.getRevision e)})))
+    :delete-endpoint
+    (submit-endpoint c (cmd/delete-endpoint (:endpoint value)) value
+                     (fn [r] {:endpoint (:endpoint value)
+                              :revision (.getRevision ^Event (event-of r #(.hasEndpointDeleted ^Event %)))}))))

@@ -1,10 +1,13 @@
 (ns nodus.chaos.runner
-  "One chaos run of the register and event-log workloads: client processes read, write and
-  compare-and-set policies (one register per policy) on a three-controller cluster, and a watcher
-  on every controller records the events, while a nemesis kills, pauses and partitions
-  controllers; then every fault is healed, the cluster converges, each key is read once more,
-  the whole log is read, and the checkers judge the history (linearizability) and the watchers'
-  streams (each a gapless, duplicate-free prefix of the log; every acknowledged write in it).
+  "One chaos run of the register, identities and event-log workloads: client processes read,
+  write and compare-and-set policies (one register per policy) on a three-controller cluster,
+  others create and delete endpoints with overlapping label sets (each allocates or releases an
+  identity), and a watcher on every controller records the events, while a nemesis kills, pauses
+  and partitions controllers; then every fault is healed, the cluster converges, each key is read
+  once more, the whole log is read, and the checkers judge the register history
+  (linearizability), the identity answers against the log (one identity per label set, none
+  shared, quarantine kept) and the watchers' streams (each a gapless, duplicate-free prefix of the
+  log; every acknowledged write in it).
   Everything random comes from the run's seed, and the run writes its history, the nemesis' log,
   the checkers' results and a summary naming the seed under target/chaos/<run>/."
   (:require [clojure.java.io :as io]
@@ -12,6 +15,8 @@
             [clojure.string :as str]
             [nodus.chaos.checker :as checker]
             [nodus.chaos.checker.event-log :as event-log]
+            [nodus.chaos.checker.identities :as identities]
+            [nodus.chaos.commands :as cmd]
             [nodus.chaos.checker.linearizable :as lin]
             [nodus.chaos.client :as client]
             [nodus.chaos.db :as db]
@@ -58,6 +63,31 @@
           (when-let [r (and (= :ok (:type done)) (:revision (:value done)))]
             (swap! seen assoc (:key (:value op)) r))
           (recur (if (= :info (:type done)) (+ process processes) process)))))))
+
+(def ^:private label-pool
+  "The identities workload's label sets: few, so that clients create endpoints with the same set
+  concurrently, and overlapping, so that a set and its superset must not share an identity."
+  [#{"app=a0"} #{"app=a1"} #{"app=a0" "tier=t"} #{"app=a2"} #{"app=a1" "tier=t"}])
+
+(defn- identity-worker
+  "A client thread of the identities workload: creates endpoints with label sets from the pool,
+  and deletes ones it created, until the deadline."
+  [{:keys [history start deadline endpoints]} ^GrpcControlPlaneClient c node id processes seed]
+  (let [rnd (Random. seed)]
+    (loop [process id live (sorted-set)]
+      (when (< (System/nanoTime) deadline)
+        (let [op (if (and (seq live) (< (.nextInt rnd 10) 4))
+                   {:f :delete-endpoint :value {:endpoint (nth (seq live) (.nextInt rnd (count live)))}}
+                   {:f :create-endpoint :value {:endpoint (str "ep-" (.incrementAndGet ^AtomicLong endpoints))
+                                                :labels (nth label-pool (.nextInt rnd (count label-pool)))}})
+              _ (record! history start (assoc op :type :invoke :process process))
+              done (client/invoke-identity! c node op)
+              name (:endpoint (:value op))]
+          (record! history start (merge (select-keys op [:f]) done {:process process}))
+          (recur (if (= :info (:type done)) (+ process processes) process)
+                 (cond (= :delete-endpoint (:f op)) (disj live name)   ; gone, or never to be retried
+                       (= :ok (:type done)) (conj live name)
+                       :else live)))))))
 
 (defn- leader [db]
   (let [c (db/client db)]
@@ -110,6 +140,10 @@
             (< (System/nanoTime) deadline) (do (Thread/sleep 500) (recur))
             :else false))))
 
+(def ^:private quarantine-millis
+  "The controllers' identity quarantine (their default: the runs do not configure the cluster)."
+  io.nodus.state.image.IdentitiesImage/DEFAULT_QUARANTINE_MILLIS)
+
 (defn sweep!
   "Clears what crashed runs left: orphaned controllers first, so that their namespaces are empty."
   []
@@ -122,8 +156,8 @@
   :controller-args (added to every controller's command line: a fault switch). Client i talks
   to node i mod 3 only, as Jepsen's clients do: reads are served, and writes forwarded, by every
   member. Returns {:valid? ... :dir ... :seed ...}."
-  [{:keys [seed seconds concurrency key-count faults interval-ms dir controller-args]
-    :or {seconds 60 concurrency 6 key-count 3 faults #{:kill :pause :partition} interval-ms 4000}}]
+  [{:keys [seed seconds concurrency key-count identity-workers faults interval-ms dir controller-args]
+    :or {seconds 60 concurrency 6 key-count 3 identity-workers 2 faults #{:kill :pause :partition} interval-ms 4000}}]
   (sweep!)
   (let [seed (or seed (System/currentTimeMillis))
         run-id (format "%06x" (bit-and (hash [seed (System/nanoTime)]) 0xffffff))
@@ -138,13 +172,19 @@
             clients (vec (for [i (range concurrency)] (db/client db [(nodes (mod i (count nodes)))])))
             keys (mapv #(str "register-" %) (range key-count))
             run {:db db :network network :history history :nemesis-log nemesis-log :start start
-                 :deadline (+ (System/nanoTime) (* seconds 1000000000)) :keys keys :values (AtomicLong.)}]
+                 :deadline (+ (System/nanoTime) (* seconds 1000000000)) :keys keys :values (AtomicLong.)
+                 :endpoints (AtomicLong.)}]
         (try
           (let [rnd (Random. seed)
                 ;; Watchers from the first revision, on every member, before any client writes.
                 watching (watchers/start! db 1)
-                workers (doall (for [i (range concurrency)]
-                                 (future (worker run (clients i) i concurrency (.nextLong rnd)))))
+                _ (.submit ^GrpcControlPlaneClient (clients 0) (cmd/register-node "chaos-node"))
+                workers (doall (concat
+                                (for [i (range concurrency)]
+                                  (future (worker run (clients i) i concurrency (.nextLong rnd))))
+                                (for [i (range identity-workers)]
+                                  (future (identity-worker run (clients (mod i concurrency)) "chaos-node"
+                                                           (+ 100000 i) identity-workers (.nextLong rnd))))))
                 nem (future (nemesis run (.nextLong rnd) faults interval-ms))]
             (run! deref workers)
             @nem
@@ -162,11 +202,16 @@
                     head (.getRevision (.status ^GrpcControlPlaneClient (clients 0)))
                     caught-up (watchers/await-caught-up! watching head 30)
                     received (watchers/stop! watching)
-                    event-run {:log (watchers/read-log db 1 head) :log-from 1 :watchers received
-                               :acknowledged (keep #(when (and (h/ok? %) (#{:write :cas} (:f %))) (:revision (:value %))) hist)}
+                    log (watchers/read-log db 1 head)
+                    event-run {:log log :log-from 1 :watchers received
+                               :acknowledged (keep #(when (and (h/ok? %) (not= :read (:f %))) (:revision (:value %))) hist)}
+                    of (fn [fs] (filterv #(fs (:f %)) hist))
                     results {:register (checker/check-safe #(lin/check register/absent (:history %) {:time-limit-ms 60000})
-                                                           {:history hist})
-                             :event-log (checker/check-safe event-log/check event-run)}
+                                                           {:history (of #{:read :write :cas})})
+                             :event-log (checker/check-safe event-log/check event-run)
+                             :identities (checker/check-safe identities/check
+                                                             {:history (of #{:create-endpoint :delete-endpoint}) :log log
+                                                              :quarantine-millis quarantine-millis})}
                     result {:valid? (checker/merge-valid (cons converged (map :valid? (vals results))))
                             :converged converged :watchers-caught-up caught-up :results results}
                     counts (frequencies (map (juxt :f :type) (remove h/invoke? hist)))]
@@ -175,7 +220,7 @@
                 (spit (io/file dir "nemesis.edn") (with-out-str (pprint/pprint @nemesis-log)))
                 (spit (io/file dir "results.edn") (with-out-str (pprint/pprint result)))
                 (spit (io/file dir "summary.txt")
-                      (str "register and event-log workloads: " (if (true? (:valid? result)) "VALID" (str "NOT VALID (" (:valid? result) ")"))
+                      (str "register, event-log and identities workloads: " (if (true? (:valid? result)) "VALID" (str "NOT VALID (" (:valid? result) ")"))
                            (apply str (for [[k r] (sort results)] (str "\n  " (name k) ": " (:valid? r))))
                            "\nseed " seed " (replay: (nodus.chaos.runner/run-register! {:seed " seed " ...}))"
                            "\n" seconds " s, " concurrency " clients, " key-count " keys, faults " (str/join " " (map name (sort faults)))

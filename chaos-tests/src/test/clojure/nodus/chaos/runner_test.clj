@@ -1,7 +1,8 @@
 (ns nodus.chaos.runner-test
-  "Short runs of the register and event-log workloads with kills, pauses and partitions on real
-  controllers: the history must be linearizable and every watcher's stream a gapless prefix of the
-  log; and the same checker must catch a controller that serves stale reads."
+  "Short runs of the register, identities and event-log workloads with kills, pauses and
+  partitions on real controllers: the register history must be linearizable, the identity answers
+  agree with the log, and every watcher's stream be a gapless prefix of the log; and the register
+  checker must catch a controller that serves stale reads."
   (:require [clojure.java.io :as io]
             [clojure.test :refer [deftest is]]
             [nodus.chaos.runner :as runner]))

@@ -4,13 +4,27 @@
   re-lists from a snapshot when it fell behind the retained history), and after the run a fresh
   watch reads the whole log. Events are recorded as their revision and a digest of their bytes, so
   the checker compares what each watcher got with the log byte for byte without holding them."
-  (:require [nodus.chaos.db :as db])
+  (:require [nodus.chaos.commands :as cmd]
+            [nodus.chaos.db :as db])
   (:import (io.nodus.raft.client GrpcControlPlaneClient WatchListener WatchSubscription)
            (io.nodus.state.proto ClusterState Event)
            (java.util Arrays)))
 
+(defn- identity-fields
+  "What the identities checker reads of an event; nil for the other kinds."
+  [^Event e]
+  (cond
+    (.hasIdentityAllocated e) (let [i (.getIdentity (.getIdentityAllocated e))]
+                                {:type :identity-allocated :identity {:id (.getId i) :labels (cmd/label-strings (.getLabels i))}})
+    (.hasIdentityReleased e) {:type :identity-released :id (.getId (.getIdentityReleased e))}
+    (.hasEndpointCreated e) (let [ep (.getEndpoint (.getEndpointCreated e))]
+                              {:type :endpoint-created :endpoint {:name (.getName ep) :identity (.getIdentity ep)}})
+    (.hasEndpointDeleted e) {:type :endpoint-deleted :name (.getName (.getEndpointDeleted e))
+                             :identity (.getIdentity (.getEndpointDeleted e))}))
+
 (defn- item [^Event e]
-  {:revision (.getRevision e) :digest (Arrays/hashCode (.toByteArray e))})
+  (merge {:revision (.getRevision e) :time-millis (.getTimeMillis e) :digest (Arrays/hashCode (.toByteArray e))}
+         (identity-fields e)))
 
 (defn- recording-listener [items]
   (reify WatchListener

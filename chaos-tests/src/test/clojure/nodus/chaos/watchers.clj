@@ -2,8 +2,10 @@
   "The event-log workload: a watcher on every controller records what it receives, through the
   product's own resuming client (a killed or paused member's watcher resumes when it is back, or
   re-lists from a snapshot when it fell behind the retained history), and after the run a fresh
-  watch reads the whole log. Events are recorded as their revision and a digest of their bytes, so
-  the checker compares what each watcher got with the log byte for byte without holding them."
+  watch reads the whole log. Events are recorded as their revision, leader time, a 32-bit digest
+  of their bytes (the checker compares each watcher's events with the log's through it, without
+  holding the events) and, for identity and endpoint events, the fields the identities checker
+  reads."
   (:require [nodus.chaos.commands :as cmd]
             [nodus.chaos.db :as db])
   (:import (io.nodus.raft.client GrpcControlPlaneClient WatchListener WatchSubscription)

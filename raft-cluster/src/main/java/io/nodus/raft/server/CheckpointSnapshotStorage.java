@@ -20,8 +20,9 @@ import org.apache.ratis.statemachine.impl.FileListSnapshotInfo;
  *
  * <p>{@link #getSnapshotDir()} is {@code <state machine dir>/snapshots}, not the state machine dir
  * itself: a follower installing a snapshot replaces that whole directory with the received files,
- * and the live database next to it must survive that. Threading: {@link #published} and
- * {@link #refresh} run on the apply thread or the checkpoint writer, one at a time; {@link
+ * and the live database next to it must survive that. Threading: {@link #published}, {@link
+ * #refresh} and {@link #cleanupOldSnapshots} run on the apply thread or the checkpoint writer, one
+ * at a time; {@link
  * #getLatestSnapshot} is read by any Ratis thread.
  */
 final class CheckpointSnapshotStorage implements StateMachineStorage {
@@ -31,6 +32,8 @@ final class CheckpointSnapshotStorage implements StateMachineStorage {
   private volatile Path stateMachineDir;
   private volatile CheckpointDirectory directory;
   private volatile FileListSnapshotInfo latest;
+  /** Checkpoints to keep, as Ratis' retention policy last said. */
+  private volatile int retained = DEFAULT_RETAINED;
 
   @Override
   public void init(RaftStorage raftStorage) {
@@ -64,6 +67,10 @@ final class CheckpointSnapshotStorage implements StateMachineStorage {
     if (current == null || current.getIndex() < checkpoint.position().index()) {
       latest = toInfo(checkpoint);
     }
+    // Ratis asks for cleanup right after it asks for a snapshot, which is before the checkpoint
+    // writer has finished it: without this, the newest checkpoint would always be one too many
+    // until the next snapshot.
+    directory.retain(retained);
   }
 
   @Override
@@ -77,9 +84,10 @@ final class CheckpointSnapshotStorage implements StateMachineStorage {
   }
 
   @Override
-  public void cleanupOldSnapshots(SnapshotRetentionPolicy policy) {
+  public synchronized void cleanupOldSnapshots(SnapshotRetentionPolicy policy) {
     int keep = policy == null ? -1 : policy.getNumSnapshotsRetained();
-    directory.retain(keep > 0 ? keep : DEFAULT_RETAINED);
+    retained = keep > 0 ? keep : DEFAULT_RETAINED;
+    directory.retain(retained);
   }
 
   @Override

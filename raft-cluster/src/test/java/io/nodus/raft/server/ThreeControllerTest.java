@@ -48,6 +48,9 @@ class ThreeControllerTest {
     try (ControlPlaneClient client = GrpcControlPlaneClient.connect(List.of(follower.grpcAddress().toString()))) {
       RecordingListener listener = new RecordingListener();
       WatchSubscription watch = client.watch(0, listener);
+      // The watch starts on its own thread: write only once it has sent its snapshot, or a write
+      // may land first and the snapshot (correctly) be at revision 1.
+      Await.until(WAIT, "the follower's watch snapshot", () -> !listener.snapshots().isEmpty());
       for (int i = 1; i <= 5; i++) {
         assertThat(client.submit(upsertPolicy("p" + i)).hasAccepted()).isTrue();
       }

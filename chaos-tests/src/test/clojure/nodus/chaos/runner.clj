@@ -202,7 +202,10 @@
                     head (.getRevision (.status ^GrpcControlPlaneClient (clients 0)))
                     caught-up (watchers/await-caught-up! watching head 30)
                     received (watchers/stop! watching)
-                    log (watchers/read-log db 1 head)
+                    ;; Read after the watchers stopped, up to the furthest any of them got: a command
+                    ;; a client gave up on may commit late, and the log must cover what they saw.
+                    seen-head (reduce max head (keep #(:revision (peek (:items %))) (vals received)))
+                    log (watchers/read-log db 1 seen-head)
                     event-run {:log log :log-from 1 :watchers received
                                :acknowledged (keep #(when (and (h/ok? %) (not= :read (:f %))) (:revision (:value %))) hist)}
                     of (fn [fs] (filterv #(fs (:f %)) hist))

@@ -47,11 +47,12 @@
   (let [i (peek items)] (or (:revision i) (:snapshot i))))
 
 (defn await-caught-up!
-  "Waits (at most `seconds`) until every watcher has received revision `head`; true if all did."
+  "Waits (at most `seconds`) until every watcher has received revision `head` (or a later one: a
+  command whose client gave up may still commit after the run); true if all did."
   [watchers head seconds]
   (let [deadline (+ (System/nanoTime) (* seconds 1000000000))]
     (loop []
-      (cond (every? #(= head (last-revision @(:items %))) (vals watchers)) true
+      (cond (every? #(>= (or (last-revision @(:items %)) 0) head) (vals watchers)) true
             (< (System/nanoTime) deadline) (do (Thread/sleep 200) (recur))
             :else false))))
 
@@ -65,8 +66,8 @@
               [node {:from from :items @items}]))))
 
 (defn read-log
-  "The whole log from revision `from` to `head`, read by a fresh watch; throws if it cannot be read
-  within a minute (the run then has no log to judge by)."
+  "The whole log from revision `from` to at least `head`, read by a fresh watch; throws if it
+  cannot be read within a minute (the run then has no log to judge by)."
   [db from head]
   (let [w (start! db from)
         [node _] (first w)

@@ -10,7 +10,8 @@
 
   A client whose op ends :info (a crash or timeout) may have its effect land later or never, and goes on
   with a new process id, as the harness does."
-  (:require [nodus.chaos.history :as h]))
+  (:require [clojure.test.check.generators :as gen]
+            [nodus.chaos.history :as h]))
 
 (defn- chooser
   "(pick n) is the next choice modulo n."
@@ -97,3 +98,13 @@
   "The completion of the invoke in the (indexed) history, or nil."
   [history invoke]
   (some (fn [[i c]] (when (= (:index invoke) (:index i)) c)) (h/pairs history)))
+
+(defn gen-client-run
+  "A generator of (run opts choices) for a system driven by concurrent clients: up to 40 ops by 1 to
+  4 clients, with 0, 10 or 25 percent of them crashing."
+  [run]
+  (gen/let [n (gen/choose 1 40)
+            threads (gen/choose 1 4)
+            info-percent (gen/elements [0 10 25])
+            choices (gen/vector (gen/choose 0 9999))]
+    (run {:threads threads :op-count n :info-percent info-percent} choices)))

@@ -2,8 +2,7 @@
   "A reference identity allocator behind the endpoint workload: a label set holds one identity while any
   endpoint has it; the last endpoint's deletion releases it, and a released identity rests for the
   quarantine before the lowest free one is handed out again. Every change is an event in its log."
-  (:require [clojure.test.check.generators :as gen]
-            [nodus.chaos.history :as h]
+  (:require [nodus.chaos.history :as h]
             [nodus.chaos.sim :as sim]))
 
 (def quarantine-millis 5)
@@ -78,12 +77,7 @@
                                          choices)]
     {:history history :log (:log state) :quarantine-millis quarantine-millis}))
 
-(def gen-run
-  (gen/let [n (gen/choose 1 40)
-            threads (gen/choose 1 4)
-            info-percent (gen/elements [0 10 25])
-            choices (gen/vector (gen/choose 0 9999))]
-    (run {:threads threads :op-count n :info-percent info-percent} choices)))
+(def gen-run (sim/gen-client-run run))
 
 (defn ok-creations
   "Positions of the :ok create-endpoint completions."

@@ -1,8 +1,7 @@
 (ns nodus.chaos.sim.ipam
   "A reference address allocator: each owner holds at most one /24 of the pool, the lowest free one;
   and the mutations its checker must catch."
-  (:require [clojure.test.check.generators :as gen]
-            [nodus.chaos.history :as h]
+  (:require [nodus.chaos.history :as h]
             [nodus.chaos.sim :as sim]))
 
 (def pool-size 6)
@@ -36,12 +35,7 @@
   (let [{:keys [history state]} (sim/run (merge {:init empty-pool :apply apply-op :gen-op gen-op} opts) choices)]
     {:history history :final (:held state)}))
 
-(def gen-run
-  (gen/let [n (gen/choose 1 40)
-            threads (gen/choose 1 4)
-            info-percent (gen/elements [0 10 25])
-            choices (gen/vector (gen/choose 0 9999))]
-    (run {:threads threads :op-count n :info-percent info-percent} choices)))
+(def gen-run (sim/gen-client-run run))
 
 (defn- ops-of [history owner f types]
   (filter #(and (= f (:f %)) (types (:type %)) (= owner (get-in % [:value :owner]))) history))

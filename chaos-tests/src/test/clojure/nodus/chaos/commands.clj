@@ -5,7 +5,8 @@
   (:import (io.nodus.state.model Labels)
            (io.nodus.state.proto Command UpsertPolicy DeletePolicy Policy PolicyRule PeerRule
                                  EndpointSelector PortRule PortProtocol Protocol RegisterNode
-                                 CreateEndpoint DeleteEndpoint LabelSet Label)
+                                 CreateEndpoint DeleteEndpoint LabelSet Label ConfigureCluster ClusterConfig
+                                 CreateIpamPool IpamPool AllocateIpam ReleaseIpam)
            (io.nodus.state.proto Command$Builder)
            (java.util UUID)))
 
@@ -72,3 +73,27 @@
 (defn delete-endpoint
   ^Command [name]
   (command #(.setDeleteEndpoint ^Command$Builder % (-> (DeleteEndpoint/newBuilder) (.setName name)))))
+
+(defn configure-cluster
+  "Sets the cluster configuration (allowed before any node or endpoint exists)."
+  ^Command [^ClusterConfig config]
+  (command #(.setConfigureCluster ^Command$Builder % (-> (ConfigureCluster/newBuilder) (.setConfig config)))))
+
+(defn create-ipam-pool
+  "A pool `name` over `cidr` whose allocations are /`block-prefix` unless they ask otherwise."
+  ^Command [name cidr block-prefix]
+  (command #(.setCreateIpamPool ^Command$Builder %
+                                (-> (CreateIpamPool/newBuilder)
+                                    (.setPool (-> (IpamPool/newBuilder) (.setName name) (.setCidr cidr) (.setBlockPrefix (int block-prefix))))))))
+
+(defn allocate-ipam
+  "A block of `pool` for `owner`: the block `cidr` when given, else the lowest free /`prefix`
+  (0: the pool's block prefix)."
+  ^Command [pool owner prefix cidr]
+  (command #(.setAllocateIpam ^Command$Builder %
+                              (cond-> (-> (AllocateIpam/newBuilder) (.setPool pool) (.setOwner owner) (.setPrefixLength (int (or prefix 0))))
+                                cidr (.setCidr cidr)))))
+
+(defn release-ipam
+  ^Command [pool cidr]
+  (command #(.setReleaseIpam ^Command$Builder % (-> (ReleaseIpam/newBuilder) (.setPool pool) (.setCidr cidr)))))

@@ -38,12 +38,13 @@
           extra-args))
 
 (defn start!
-  "Starts `node`'s controller and waits until it says it is ready; returns the process.
-  `ip netns exec` execs the JVM in place, so the process is the JVM itself and signals reach it."
-  [{:keys [net dir processes controller-args]} node]
+  "Starts `node`'s controller and waits until it says it is ready; returns the process. `more`
+  are flags for this start only (--join). `ip netns exec` execs the JVM in place, so the process
+  is the JVM itself and signals reach it."
+  [{:keys [net dir processes controller-args]} node & more]
   (let [log (io/file dir node "controller.log")
         _ (io/make-parents log)
-        p (-> (ProcessBuilder. ^java.util.List (vec (controller-command net dir node controller-args)))
+        p (-> (ProcessBuilder. ^java.util.List (vec (controller-command net dir node (concat controller-args more))))
               ;; Appended: a restarted controller's log follows its previous life.
               (.redirectError (java.lang.ProcessBuilder$Redirect/appendTo log))
               (.start))
@@ -70,6 +71,12 @@
     (.destroyForcibly p)
     (.waitFor p 10 TimeUnit/SECONDS)
     (swap! processes dissoc node)))
+
+(defn wipe!
+  "Deletes a (killed) node's data directory: its Raft log, snapshots and RocksDB."
+  [{:keys [dir]} node]
+  (let [data (io/file dir node "data")]
+    (doseq [^java.io.File f (reverse (file-seq data))] (.delete f))))
 
 (defn pause! [{:keys [processes]} node]
   (when-let [p (get @processes node)] (signal! p "STOP")))

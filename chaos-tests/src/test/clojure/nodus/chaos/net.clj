@@ -97,25 +97,35 @@
   (doseq [[_ {:keys [netns]}] (:nodes net)]
     (sh-quiet! "ip" "netns" "exec" netns "nft" "delete" "table" "inet" table)))
 
-(defn partition!
-  "Cuts the network into `components`, a seq of sets of node names: a node hears only the nodes
-  of its own component (and the test process). Nodes in no component are isolated. Replaces any
-  partition in place. Packets are dropped silently on input, as a real partition loses them (a
-  rejected send would tell the sender at once); both directions are cut because every node has
-  its own rules."
-  [net components]
+(defn cut!
+  "Applies a grudge, {node #{nodes whose packets it drops}}, replacing any partition in place.
+  Packets are dropped silently on input, as a real partition loses them (a rejected send would
+  tell the sender at once); a grudge that is not symmetric cuts one direction only."
+  [net grudge]
   (heal! net)
+  (doseq [[node dropped] grudge
+          :when (seq dropped)]
+    (nft! (get-in net [:nodes node :netns])
+          (str "table inet " table " {\n"
+               "  chain input {\n"
+               "    type filter hook input priority -10; policy accept;\n"
+               "    ip saddr { " (str/join ", " (map #(get-in net [:nodes % :ip]) (sort dropped))) " } drop\n"
+               "  }\n"
+               "}\n"))))
+
+(defn components-grudge
+  "The grudge that cuts `nodes` into `components`, a seq of sets of node names: a node hears only
+  the nodes of its own component. Nodes in no component are isolated."
+  [nodes components]
   (let [component-of (into {} (for [c components n c] [n c]))]
-    (doseq [[node {:keys [netns]}] (:nodes net)]
-      (let [mine (get component-of node #{node})
-            cut (for [[other {:keys [ip]}] (:nodes net) :when (not (contains? mine other))] ip)]
-        (when (seq cut)
-          (nft! netns (str "table inet " table " {\n"
-                           "  chain input {\n"
-                           "    type filter hook input priority -10; policy accept;\n"
-                           "    ip saddr { " (str/join ", " cut) " } drop\n"
-                           "  }\n"
-                           "}\n")))))))
+    (into {} (for [node nodes]
+               [node (set (remove (get component-of node #{node}) nodes))]))))
+
+(defn partition!
+  "Cuts the network into `components` (see components-grudge); both directions are cut, since
+  every node has its own rules."
+  [net components]
+  (cut! net (components-grudge (keys (:nodes net)) components)))
 
 (defn reachable?
   "Whether `from` can ping `to` (node names), one packet with a one-second timeout."

@@ -1,34 +1,44 @@
 (ns nodus.chaos.runner-test
-  "Short runs of the register, identities and event-log workloads with kills, pauses and
-  partitions on real controllers: the register history must be linearizable, the identity answers
-  agree with the log, and every watcher's stream be a gapless prefix of the log; and the register
-  checker must catch a controller that serves stale reads."
+  "Runs of every workload (register, identities, IPAM, event log) on real controllers under kills,
+  pauses, partitions of every shape and membership changes: the register history must be
+  linearizable, the identity and IPAM answers agree with the log and the final state, and every
+  watcher's stream be a gapless prefix of the log; and the register checker must catch a
+  controller that serves stale reads. NODUS_CHAOS_LONG=1 (ops/chaos --long) gives the runs minutes
+  of faults, mixes of faults and a five-controller cluster; NODUS_CHAOS_SEED replays a run."
   (:require [clojure.java.io :as io]
             [clojure.test :refer [deftest is]]
             [nodus.chaos.runner :as runner]))
 
 (def ^:private long-mode?
-  "ops/chaos --long: minutes of faults instead of seconds."
   (= "1" (System/getenv "NODUS_CHAOS_LONG")))
 
 (defn- seed []
   (or (some-> (System/getenv "NODUS_CHAOS_SEED") Long/parseLong) (System/currentTimeMillis)))
 
-(deftest register-workload-under-kills-pauses-and-partitions
-  (let [seed (seed)
-        r (runner/run-register! (if long-mode?
-                                  {:seed seed :seconds 300 :concurrency 10 :key-count 5 :interval-ms 6000}
-                                  {:seed seed :seconds 45 :concurrency 6 :key-count 3}))]
+(defn- run-valid [opts]
+  (let [r (runner/run-chaos! (assoc opts :seed (seed)))]
     (println (slurp (io/file (:dir r) "summary.txt")))
-    (is (true? (:valid? r)) (str "not linearizable, seed " seed "; see " (:dir r)))
+    (is (true? (:valid? r)) (str "a checker found a violation (or could not decide), seed " (:seed r) "; see " (:dir r)))
     (is (> (:ops r) 100))))
+
+(deftest every-workload-under-kills-pauses-partitions-and-membership-changes
+  (run-valid (if long-mode?
+               {:seconds 300 :workers {:register 10 :identities 3 :ipam 3} :key-count 5 :interval-ms 6000
+                :faults #{:kill :pause :partition :membership :mix}}
+               {:seconds 120 :faults #{:kill :pause :partition :membership}})))
+
+(deftest five-controllers-under-partitions-and-mixed-faults
+  ;; Five members: minority/majority halves and bridges differ from isolating one node.
+  (when long-mode?
+    (run-valid {:seconds 300 :node-count 5 :workers {:register 10 :identities 3 :ipam 3} :key-count 5
+                :interval-ms 6000 :faults #{:partition :mix :kill}})))
 
 (deftest stale-reads-from-a-partitioned-member-are-caught
   ;; The deliberate fault: members answer "linearizable" reads from their own replica. A member
   ;; cut off by a partition goes on serving the values it had, while the majority acknowledges
   ;; newer writes: the checker must find the history not linearizable.
   (let [seed (seed)
-        r (runner/run-register! {:seed seed :seconds 30 :concurrency 6 :key-count 3 :faults #{:partition}
-                                 :controller-args ["--unsafe-local-reads"]})]
+        r (runner/run-chaos! {:seed seed :seconds 30 :workers {:register 6} :faults #{:partition}
+                              :controller-args ["--unsafe-local-reads"]})]
     (println (slurp (io/file (:dir r) "summary.txt")))
     (is (false? (get-in r [:results :register :valid?])) (str "stale reads went unnoticed, seed " seed "; see " (:dir r)))))

@@ -28,6 +28,7 @@ import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.Duration;
+import java.util.Arrays;
 import java.util.List;
 import java.util.concurrent.TimeUnit;
 import java.util.stream.Stream;
@@ -138,6 +139,53 @@ class ConformanceCliTest {
     Files.writeString(file, good + "---\n" + good.replace("multi-good", "multi-second"));
     assertThat(new CommandLine(new NodusCommand()).execute("policy", "apply", "-f", file.toString(), "--server", url)).isZero();
     assertThat(new CommandLine(new NodusCommand()).execute("policy", "get", "multi-second", "-n", "cli-test", "--server", url)).isZero();
+  }
+
+  @Test
+  void ifRevisionMakesApplyAndDeleteACompareAndSet() throws Exception {
+    String doc = """
+        apiVersion: cilium.io/v2
+        kind: CiliumNetworkPolicy
+        metadata: {name: cas, namespace: cli-test}
+        spec: {endpointSelector: {matchLabels: {app: a}}, ingress: [{fromEndpoints: [{matchLabels: {app: b}}]}]}
+        """;
+    Path file = dir.resolve("cas.yaml");
+    Files.writeString(file, doc);
+    assertThat(nodus("policy", "apply", "-f", file.toString(), "--if-revision", "0")).isZero();
+    long created = policyRevision("cli-test", "cas");
+    long before = controller.status().getRevision();
+    assertThat(nodus("policy", "apply", "-f", file.toString(), "--if-revision", "0")).as("it exists").isNotZero();
+
+    Files.writeString(file, doc.replace("app: b", "app: c"));
+    assertThat(nodus("policy", "apply", "-f", file.toString(), "--if-revision", Long.toString(created + 1))).isNotZero();
+    assertThat(deleteCas(created + 1)).isNotZero();
+    assertThat(controller.status().getRevision()).as("refused changes leave the log as it was").isEqualTo(before);
+
+    assertThat(nodus("policy", "apply", "-f", file.toString(), "--if-revision", Long.toString(created))).isZero();
+    long updated = policyRevision("cli-test", "cas");
+    assertThat(updated).isGreaterThan(created);
+    assertThat(deleteCas(created)).as("a delete from a stale read").isNotZero();
+    assertThat(deleteCas(updated)).isZero();
+  }
+
+  private static int nodus(String... args) {
+    String[] all = Arrays.copyOf(args, args.length + 2);
+    all[args.length] = "--server";
+    all[args.length + 1] = url;
+    return new CommandLine(new NodusCommand()).execute(all);
+  }
+
+  private static int deleteCas(long ifRevision) {
+    return nodus("policy", "delete", "cas", "-n", "cli-test", "--if-revision", Long.toString(ifRevision));
+  }
+
+  private static long policyRevision(String namespace, String name) throws Exception {
+    try (HttpClient http = HttpClient.newHttpClient()) {
+      HttpResponse<String> r = http.send(HttpRequest.newBuilder(URI.create(url + "/v1/policies/" + namespace + "/" + name)).build(),
+          HttpResponse.BodyHandlers.ofString());
+      assertThat(r.statusCode()).as(r.body()).isEqualTo(200);
+      return JSON.readTree(r.body()).get("revision").asLong();
+    }
   }
 
   private static String enc(String s) {

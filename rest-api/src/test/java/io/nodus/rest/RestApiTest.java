@@ -12,6 +12,7 @@ import java.net.URI;
 import java.net.http.HttpClient;
 import java.net.http.HttpRequest;
 import java.net.http.HttpResponse;
+import java.util.List;
 import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
@@ -52,8 +53,12 @@ class RestApiTest {
     server.close();
   }
 
-  private static HttpResponse<String> send(String method, String path, String contentType, String body) throws Exception {
+  private static HttpResponse<String> send(String method, String path, String contentType, String body, String... headers)
+      throws Exception {
     HttpRequest.Builder b = HttpRequest.newBuilder(URI.create("http://127.0.0.1:" + server.port() + path));
+    if (headers.length > 0) {
+      b.headers(headers);
+    }
     if (contentType != null) {
       b.header("Content-Type", contentType);
     }
@@ -104,6 +109,60 @@ class RestApiTest {
     HttpResponse<String> gone = send("GET", "/v1/policies/prod/j1", null, null);
     assertThat(gone.statusCode()).isEqualTo(404);
     assertThat(json(gone).get("code").asText()).isEqualTo("not_found");
+  }
+
+  @Test
+  void comparesAndSetsOnThePolicyRevisionWithIfMatch() throws Exception {
+    String v1 = POLICY.replace("allow-80", "cas-1");
+    String v2 = v1.replace("app: client", "app: client-2");
+    String v3 = v1.replace("app: client", "app: client-3");
+    HttpResponse<String> created = send("POST", "/v1/policies", "application/yaml", v1, "If-None-Match", "*");
+    assertThat(created.statusCode()).as(created.body()).isEqualTo(201);
+    String etag1 = created.headers().firstValue("ETag").orElseThrow();
+    assertThat(etag1).isEqualTo("\"" + json(created).get("revision").asLong() + "\"");
+    assertThat(send("GET", "/v1/policies/default/cas-1", null, null).headers().firstValue("ETag")).contains(etag1);
+
+    long before = controlPlane.revision();
+    HttpResponse<String> again = send("POST", "/v1/policies", "application/yaml", v2, "If-None-Match", "*");
+    assertThat(again.statusCode()).as(again.body()).isEqualTo(412);
+    assertThat(json(again).get("code").asText()).isEqualTo("failed_precondition");
+    assertThat(json(again).get("field").asText()).isEqualTo("expectedRevision");
+    assertThat(controlPlane.revision()).isEqualTo(before);
+
+    HttpResponse<String> updated = send("POST", "/v1/policies", "application/yaml", v2, "If-Match", etag1);
+    assertThat(updated.statusCode()).as(updated.body()).isEqualTo(201);
+    String etag2 = updated.headers().firstValue("ETag").orElseThrow();
+    assertThat(etag2).isNotEqualTo(etag1);
+
+    // A writer that read revision 1 lost the race: neither its update nor its delete applies.
+    before = controlPlane.revision();
+    assertThat(send("POST", "/v1/policies", "application/yaml", v3, "If-Match", etag1).statusCode()).isEqualTo(412);
+    assertThat(send("DELETE", "/v1/policies/default/cas-1", null, null, "If-Match", etag1).statusCode()).isEqualTo(412);
+    assertThat(controlPlane.revision()).isEqualTo(before);
+    assertThat(send("GET", "/v1/policies/default/cas-1", null, null).body()).contains("client-2");
+
+    assertThat(send("DELETE", "/v1/policies/default/cas-1", null, null, "If-Match", etag2).statusCode()).isEqualTo(204);
+    assertThat(send("GET", "/v1/policies/default/cas-1", null, null).statusCode()).isEqualTo(404);
+  }
+
+  @Test
+  void rejectsMalformedPreconditionsNamingTheHeader() throws Exception {
+    String doc = POLICY.replace("allow-80", "cas-bad");
+    long before = controlPlane.revision();
+    // Each case: the headers, then the header the error must name.
+    for (List<String> c : List.of(
+        List.of("If-Match", "abc", "If-Match"), List.of("If-Match", "\"0\"", "If-Match"), List.of("If-Match", "*", "If-Match"),
+        List.of("If-Match", "W/\"3\"", "If-Match"), List.of("If-None-Match", "\"3\"", "If-None-Match"),
+        List.of("If-Match", "\"3\"", "If-None-Match", "*", "If-Match"))) {
+      String[] headers = c.subList(0, c.size() - 1).toArray(String[]::new);
+      HttpResponse<String> r = send("POST", "/v1/policies", "application/yaml", doc, headers);
+      assertThat(r.statusCode()).as(c + ": " + r.body()).isEqualTo(400);
+      assertThat(json(r).get("field").asText()).as(c.toString()).isEqualTo(c.getLast());
+    }
+    HttpResponse<String> delete = send("DELETE", "/v1/policies/default/cas-bad", null, null, "If-None-Match", "*");
+    assertThat(delete.statusCode()).isEqualTo(400);
+    assertThat(json(delete).get("field").asText()).isEqualTo("If-None-Match");
+    assertThat(controlPlane.revision()).isEqualTo(before);
   }
 
   @Test

@@ -35,6 +35,20 @@ public final class PolicyCommand {
     }
   }
 
+  /**
+   * The HTTP precondition of --if-revision: If-Match on the revision's entity tag, or for 0 (only
+   * where creating is allowed) If-None-Match: *.
+   */
+  static String[] precondition(Long revision, boolean mayCreate) {
+    if (revision == null) {
+      return new String[0];
+    }
+    if (revision < 0 || (revision == 0 && !mayCreate)) {
+      throw new CliException("error: --if-revision must be " + (mayCreate ? "0 or more" : "positive") + ", got " + revision);
+    }
+    return revision == 0 ? new String[] {"If-None-Match", "*"} : new String[] {"If-Match", "\"" + revision + "\""};
+  }
+
   @Command(name = "apply", description = "Apply CiliumNetworkPolicy, CiliumClusterwideNetworkPolicy or Kubernetes NetworkPolicy "
       + "documents (YAML or JSON). A YAML file may hold several documents: all are validated before any is applied.")
   static final class Apply implements Callable<Integer> {
@@ -42,6 +56,10 @@ public final class PolicyCommand {
 
     @Option(names = {"-f", "--file"}, required = true, description = "Policy file, or - for standard input.")
     String file;
+
+    @Option(names = "--if-revision", paramLabel = "REVISION", description = "Apply only if the stored policy is still at "
+        + "this revision (as `policy list` shows it); 0: only if no such policy exists. One document only.")
+    Long ifRevision;
 
     @Override
     public Integer call() {
@@ -53,8 +71,11 @@ public final class PolicyCommand {
       }
       String type = file.endsWith(".json") ? PolicyDocuments.JSON : PolicyDocuments.YAML;
       List<String> documents = validated(text, type);
+      if (ifRevision != null && documents.size() != 1) {
+        throw new CliException("error: --if-revision applies to one document; " + file + " holds " + documents.size());
+      }
       for (String doc : documents) {
-        RestClient.Reply r = client.rest().post("/v1/policies", type, doc);
+        RestClient.Reply r = client.rest().post("/v1/policies", type, doc, precondition(ifRevision, true));
         JsonNode p = r.json();
         if (client.json()) {
           ClientOptions.printJson(System.out, p);
@@ -143,9 +164,12 @@ public final class PolicyCommand {
     @Parameters(index = "0", description = "Policy name.")
     String name;
 
+    @Option(names = "--if-revision", paramLabel = "REVISION", description = "Delete only if the policy is still at this revision.")
+    Long ifRevision;
+
     @Override
     public Integer call() {
-      RestClient.Reply r = client.rest().delete(scope.path(name));
+      RestClient.Reply r = client.rest().delete(scope.path(name), precondition(ifRevision, false));
       if (!client.json()) {
         System.out.printf("policy %s deleted (revision %d)%n", name, r.revision());
       }

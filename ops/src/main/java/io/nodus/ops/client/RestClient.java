@@ -50,13 +50,19 @@ public final class RestClient {
     return send(HttpRequest.newBuilder(uri(path)).GET().header("Accept", accept), path);
   }
 
-  public Reply post(String path, String contentType, String body) {
-    return send(HttpRequest.newBuilder(uri(path)).header("Content-Type", contentType)
+  /** POST; {@code headers} are name, value pairs (preconditions). */
+  public Reply post(String path, String contentType, String body, String... headers) {
+    return send(withHeaders(HttpRequest.newBuilder(uri(path)), headers).header("Content-Type", contentType)
         .POST(HttpRequest.BodyPublishers.ofString(body)), path);
   }
 
-  public Reply delete(String path) {
-    return send(HttpRequest.newBuilder(uri(path)).DELETE(), path);
+  /** DELETE; {@code headers} are name, value pairs (preconditions). */
+  public Reply delete(String path, String... headers) {
+    return send(withHeaders(HttpRequest.newBuilder(uri(path)), headers).DELETE(), path);
+  }
+
+  private static HttpRequest.Builder withHeaders(HttpRequest.Builder b, String... headers) {
+    return headers.length == 0 ? b : b.headers(headers);
   }
 
   private URI uri(String path) {

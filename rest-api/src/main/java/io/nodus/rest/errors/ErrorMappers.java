@@ -17,7 +17,18 @@ import org.slf4j.LoggerFactory;
 public final class ErrorMappers {
   private static final Logger LOG = LoggerFactory.getLogger(ErrorMappers.class);
 
+  /** The field a compare-and-set names when the stored revision is not the expected one. */
+  private static final String EXPECTED_REVISION = "expectedRevision";
+
   private ErrorMappers() {}
+
+  /**
+   * HTTP status of a rejection: 412 when a request's precondition (If-Match, If-None-Match, the
+   * command's expected revision) failed, else by code.
+   */
+  public static int statusOf(String code, String field) {
+    return RejectionCodes.FAILED_PRECONDITION.equals(code) && EXPECTED_REVISION.equals(field) ? 412 : statusOf(code);
+  }
 
   /** HTTP status of a rejection code. */
   public static int statusOf(String code) {
@@ -46,7 +57,7 @@ public final class ErrorMappers {
     @Override
     public Response toResponse(RejectedException e) {
       Rejection r = e.rejection();
-      return Response.fromResponse(json(statusOf(r.getCode()), new ApiError(r.getCode(), r.getMessage(), r.getField())))
+      return Response.fromResponse(json(statusOf(r.getCode(), r.getField()), new ApiError(r.getCode(), r.getMessage(), r.getField())))
           .header("X-Nodus-Revision", r.getRevision()).build();
     }
   }

@@ -29,13 +29,16 @@ import jakarta.ws.rs.core.Response;
 import java.util.List;
 import java.util.Locale;
 import java.util.Optional;
+import java.util.OptionalLong;
 
 /**
  * {@code /v1/policies}: apply (POST one CiliumNetworkPolicy, CiliumClusterwideNetworkPolicy or
  * Kubernetes NetworkPolicy as YAML or JSON), list, show and delete. Namespaced policies live at
  * {@code /{namespace}/{name}}, cluster-wide ones at {@code /{name}}. Showing a policy gives back
  * its original document (as JSON with the document inside, or the document itself when YAML is
- * asked for).
+ * asked for), with the policy's revision as its ETag: {@code If-Match} on an apply or a delete
+ * makes it a compare-and-set on that revision, {@code If-None-Match: *} a create-only apply
+ * (412 Precondition Failed when the stored policy moved on).
  */
 @Path("/v1/policies")
 @Produces(MediaType.APPLICATION_JSON)
@@ -50,11 +53,16 @@ public final class PoliciesResource {
 
   @POST
   @Consumes({"application/yaml", "application/x-yaml", "text/yaml", MediaType.APPLICATION_JSON, MediaType.TEXT_PLAIN})
-  public Response apply(@HeaderParam(HttpHeaders.CONTENT_TYPE) String contentType, String body) {
+  public Response apply(@HeaderParam(HttpHeaders.CONTENT_TYPE) String contentType,
+      @HeaderParam(Preconditions.IF_MATCH) String ifMatch, @HeaderParam(Preconditions.IF_NONE_MATCH) String ifNoneMatch,
+      String body) {
+    OptionalLong expected = Preconditions.expectedRevision(ifMatch, ifNoneMatch);
     String format = contentType != null && contentType.toLowerCase(Locale.ROOT).startsWith(MediaType.APPLICATION_JSON)
         ? PolicyDocuments.JSON : PolicyDocuments.YAML;
     Policy policy = PolicyDocuments.parse(body == null ? "" : body, format);
-    Accepted accepted = commands.submit(Command.newBuilder().setUpsertPolicy(UpsertPolicy.newBuilder().setPolicy(policy)).build());
+    UpsertPolicy.Builder upsert = UpsertPolicy.newBuilder().setPolicy(policy);
+    expected.ifPresent(upsert::setExpectedRevision);
+    Accepted accepted = commands.submit(Command.newBuilder().setUpsertPolicy(upsert).build());
     // The upsert event may follow CIDR identity allocations and precede releases.
     Optional<Event> upserted = accepted.getEventsList().stream().filter(Event::hasPolicyUpserted).findFirst();
     // An unchanged policy produces no event: answer 200 with the stored revision instead of 201.
@@ -62,7 +70,8 @@ public final class PoliciesResource {
     Policy stored = upserted.isPresent()
         ? upserted.get().getPolicyUpserted().getPolicy().toBuilder().setRevision(upserted.get().getRevision()).build()
         : find(read(false), policy.getNamespace(), policy.getName());
-    return Responses.status(status, PolicyView.full(stored), accepted.getRevision());
+    return Response.fromResponse(Responses.status(status, PolicyView.full(stored), accepted.getRevision()))
+        .header(Preconditions.ETAG, Preconditions.etag(stored.getRevision())).build();
   }
 
   @GET
@@ -95,28 +104,34 @@ public final class PoliciesResource {
 
   @DELETE
   @Path("/{namespace}/{name}")
-  public Response delete(@PathParam("namespace") String namespace, @PathParam("name") String name) {
-    return remove(namespace, name);
+  public Response delete(@PathParam("namespace") String namespace, @PathParam("name") String name,
+      @HeaderParam(Preconditions.IF_MATCH) String ifMatch, @HeaderParam(Preconditions.IF_NONE_MATCH) String ifNoneMatch) {
+    return remove(namespace, name, Preconditions.expectedRevisionOfDelete(ifMatch, ifNoneMatch));
   }
 
   @DELETE
   @Path("/{name}")
-  public Response deleteClusterwide(@PathParam("name") String name) {
-    return remove("", name);
+  public Response deleteClusterwide(@PathParam("name") String name,
+      @HeaderParam(Preconditions.IF_MATCH) String ifMatch, @HeaderParam(Preconditions.IF_NONE_MATCH) String ifNoneMatch) {
+    return remove("", name, Preconditions.expectedRevisionOfDelete(ifMatch, ifNoneMatch));
   }
 
-  private Response remove(String namespace, String name) {
-    Accepted accepted = commands.submit(Command.newBuilder()
-        .setDeletePolicy(DeletePolicy.newBuilder().setNamespace(namespace).setName(name)).build());
+  private Response remove(String namespace, String name, OptionalLong expected) {
+    DeletePolicy.Builder delete = DeletePolicy.newBuilder().setNamespace(namespace).setName(name);
+    expected.ifPresent(delete::setExpectedRevision);
+    Accepted accepted = commands.submit(Command.newBuilder().setDeletePolicy(delete).build());
     return Response.noContent().header(Responses.REVISION_HEADER, accepted.getRevision()).build();
   }
 
-  /** The original document when YAML is asked for explicitly, the JSON view otherwise. */
+  /**
+   * The original document when YAML is asked for explicitly, the JSON view otherwise; the ETag is
+   * the policy's own revision, for If-Match.
+   */
   private static Response show(Policy p, long revision, String accept) {
-    if (accept != null && accept.contains("yaml") && !accept.contains(MediaType.APPLICATION_JSON)) {
-      return Response.ok(p.getOriginalDocument(), p.getOriginalFormat()).header(Responses.REVISION_HEADER, revision).build();
-    }
-    return Responses.ok(PolicyView.full(p), revision);
+    Response r = accept != null && accept.contains("yaml") && !accept.contains(MediaType.APPLICATION_JSON)
+        ? Response.ok(p.getOriginalDocument(), p.getOriginalFormat()).header(Responses.REVISION_HEADER, revision).build()
+        : Responses.ok(PolicyView.full(p), revision);
+    return Response.fromResponse(r).header(Preconditions.ETAG, Preconditions.etag(p.getRevision())).build();
   }
 
   private ClusterState read(boolean stale) {

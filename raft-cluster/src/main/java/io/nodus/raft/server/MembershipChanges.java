@@ -165,7 +165,34 @@ final class MembershipChanges {
     }
   }
 
+  /**
+   * Runs a configuration change. When the leader fails it on an assertion of its own state (an
+   * {@link IllegalStateException} from Ratis), the leader steps down and the change is tried once
+   * more, under the next leader's fresh state.
+   *
+   * <p>Found by the chaos tests (membership changes mixed with pauses and kills): a leader elected
+   * while a removal was still in its joint configuration kept a log appender for the removed peer;
+   * adding that peer back then failed in {@code addSenders} ("duplicated element") after the
+   * request had been registered as the pending configuration change, and that registration was
+   * never cleared, so every later change on that leader failed its "no change pending" assertion,
+   * for as long as it led. A new leader term starts with appenders for the configuration's peers
+   * only and no pending change.
+   */
   private void setConfiguration(SetConfigurationRequest.Arguments arguments) {
+    try {
+      trySetConfiguration(arguments);
+    } catch (UnavailableException e) {
+      if (!causedBy(e, IllegalStateException.class)) {
+        throw e;
+      }
+      log.warn("membership change failed on an assertion of the leader's state; the leader steps down and the change is retried error={}",
+          String.valueOf(e.getMessage()).lines().findFirst().orElse(""));
+      stepDownLeader();
+      trySetConfiguration(arguments);
+    }
+  }
+
+  private void trySetConfiguration(SetConfigurationRequest.Arguments arguments) {
     RaftClientReply reply;
     try {
       reply = admin.admin().setConfiguration(arguments);
@@ -175,6 +202,28 @@ final class MembershipChanges {
     if (!reply.isSuccess()) {
       throw new UnavailableException("membership change failed: " + reply.getException(), reply.getException());
     }
+  }
+
+  /** Asks the leader to step down (a transfer to no one in particular); a new term follows. */
+  private void stepDownLeader() {
+    RaftClientReply reply;
+    try {
+      reply = admin.admin().transferLeadership(null, TRANSFER_TIMEOUT_MILLIS);
+    } catch (IOException e) {
+      throw new UnavailableException("the leader did not step down: " + e.getMessage(), e);
+    }
+    if (!reply.isSuccess()) {
+      throw new UnavailableException("the leader did not step down: " + reply.getException(), reply.getException());
+    }
+  }
+
+  static boolean causedBy(Throwable t, Class<? extends Throwable> type) {
+    for (Throwable c = t; c != null; c = c.getCause() == c ? null : c.getCause()) {
+      if (type.isInstance(c)) {
+        return true;
+      }
+    }
+    return false;
   }
 
   private static Optional<RaftPeer> find(Collection<RaftPeer> peers, String id) {

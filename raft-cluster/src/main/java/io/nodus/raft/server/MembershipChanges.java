@@ -21,6 +21,7 @@ import java.util.Collection;
 import java.util.List;
 import java.util.Optional;
 import java.util.UUID;
+import java.util.concurrent.TimeUnit;
 import java.util.function.Function;
 import java.util.function.Supplier;
 import org.apache.ratis.client.RaftClient;
@@ -28,6 +29,7 @@ import org.apache.ratis.protocol.RaftClientReply;
 import org.apache.ratis.protocol.RaftPeer;
 import org.apache.ratis.protocol.RaftPeerId;
 import org.apache.ratis.protocol.SetConfigurationRequest;
+import org.apache.ratis.server.RaftConfiguration;
 import org.apache.ratis.server.RaftServer;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
@@ -49,6 +51,9 @@ final class MembershipChanges {
   private static final Logger log = LoggerFactory.getLogger(MembershipChanges.class);
   /** How long the successor of a leader being removed has to catch up and take over. */
   private static final long TRANSFER_TIMEOUT_MILLIS = 20_000;
+  /** How long a change waits for an earlier one to leave its joint phase. */
+  private static final long SETTLE_TIMEOUT_MILLIS = 20_000;
+  private static final long SETTLE_POLL_MILLIS = 50;
 
   private final RaftServer.Division division;
   private final RaftClient admin;
@@ -81,7 +86,7 @@ final class MembershipChanges {
     } catch (InvalidFieldException e) {
       return rejected(e.code(), e.field(), e.getMessage());
     }
-    Collection<RaftPeer> current = division.getRaftConf().getCurrentPeers();
+    Collection<RaftPeer> current = settledConfiguration().getCurrentPeers();
     Optional<RaftPeer> same = find(current, member.getId());
     if (same.isPresent() && !same.get().getAddress().equals(member.getRaftAddress())) {
       return rejected(RejectionCodes.ALREADY_EXISTS, "id", "member " + member.getId() + " is in the group with raft address "
@@ -114,7 +119,7 @@ final class MembershipChanges {
     } catch (InvalidFieldException e) {
       return rejected(e.code(), e.field(), e.getMessage());
     }
-    List<RaftPeer> current = new ArrayList<>(division.getRaftConf().getCurrentPeers());
+    List<RaftPeer> current = new ArrayList<>(settledConfiguration().getCurrentPeers());
     if (find(current, id).isPresent()) {
       if (current.size() == 1) {
         return rejected(RejectionCodes.FAILED_PRECONDITION, "id", "member " + id + " is the last one; a group cannot be empty");
@@ -138,6 +143,44 @@ final class MembershipChanges {
       sync.run();
     }
     return MembershipResponse.newBuilder().setStatus(status.get()).build();
+  }
+
+  /**
+   * This replica's configuration once it is settled: no change in its joint phase, and the
+   * configuration committed. Until the final configuration of a change commits, the old members
+   * still count, and an answer that a removal is done would let an operator wipe a member that may
+   * still be asked to vote (a retried removal saw the new peers as "current" during the joint phase
+   * and went on as if the removal were done; the chaos membership nemesis then wiped the member).
+   * Waits at most {@link #SETTLE_TIMEOUT_MILLIS}. A controller outside the group (removed, or
+   * started with --join and not yet added) refuses at once: it cannot tell, and a client moves on
+   * to a member.
+   */
+  private RaftConfiguration settledConfiguration() {
+    long start = System.nanoTime();
+    long deadline = start + TimeUnit.MILLISECONDS.toNanos(SETTLE_TIMEOUT_MILLIS);
+    while (true) {
+      RaftConfiguration conf = division.getRaftConf();
+      if (find(conf.getCurrentPeers(), division.getId().toString()).isEmpty()) {
+        // Removed, or not yet added: no leader tells this replica what commits any more.
+        throw new UnavailableException("controller " + division.getId() + " is not a member of the group; ask a member", null);
+      }
+      if (conf.getPreviousPeers().isEmpty() && conf.getLogEntryIndex() <= division.getRaftLog().getLastCommittedIndex()) {
+        long waited = TimeUnit.NANOSECONDS.toMillis(System.nanoTime() - start);
+        if (waited >= 1000) {
+          log.info("membership change waited for the configuration to settle waited_ms={} conf_index={}", waited, conf.getLogEntryIndex());
+        }
+        return conf;
+      }
+      if (System.nanoTime() - deadline > 0) {
+        throw new UnavailableException("a membership change is still in progress (" + conf + "); retry", null);
+      }
+      try {
+        Thread.sleep(SETTLE_POLL_MILLIS);
+      } catch (InterruptedException e) {
+        Thread.currentThread().interrupt();
+        throw new UnavailableException("interrupted while a membership change settles", e);
+      }
+    }
   }
 
   /**

@@ -10,7 +10,8 @@
     :mix         two of kill, pause and partition at once, healed in reverse order
   Partition shapes (as Jepsen's): :isolated-node, :isolated-leader, :halves (a random minority
   and majority), :bridge (two halves that do not hear each other, and one node both hear).
-  Every choice comes from the nemesis' seeded Random."
+  The kinds come in rounds, each kind once per round in a random order, so a run with as many
+  faults as kinds has them all. Every choice comes from the nemesis' seeded Random."
   (:require [nodus.chaos.db :as db]
             [nodus.chaos.net :as net])
   (:import (io.nodus.raft.client GrpcControlPlaneClient)
@@ -110,18 +111,23 @@
 (defn- outcome [v] (when (map? v) (:outcome v)))
 
 (defn fault
-  "A fault chosen by rnd among `kinds`. A :mix starts two distinct kinds of kill, pause and
-  partition and heals them in reverse order."
-  [run kinds ^Random rnd]
-  (let [f (pick rnd (vec (sort kinds)))]
-    (if (= :mix f)
-      (let [[a b] (take 2 (shuffled rnd [:kill :pause :partition]))
-            fa (single-fault run a rnd)
-            fb (single-fault run b rnd)]
-        {:f :mix :parts [(dissoc fa :start :heal) (dissoc fb :start :heal)]
-         :start #(vector ((:start fa)) ((:start fb)))
-         :heal (fn [[sa sb]] ((:heal fb) sb) ((:heal fa) sa))})
-      (single-fault run f rnd))))
+  "A fault of kind `f`. A :mix starts two distinct kinds of kill, pause and partition and heals
+  them in reverse order."
+  [run f ^Random rnd]
+  (if (= :mix f)
+    (let [[a b] (take 2 (shuffled rnd [:kill :pause :partition]))
+          fa (single-fault run a rnd)
+          fb (single-fault run b rnd)]
+      {:f :mix :parts [(dissoc fa :start :heal) (dissoc fb :start :heal)]
+       :start #(vector ((:start fa)) ((:start fb)))
+       :heal (fn [[sa sb]] ((:heal fb) sb) ((:heal fa) sa))})
+    (single-fault run f rnd)))
+
+(defn kind-sequence
+  "The kinds of the faults in order: every kind once, in a random order, then again, so that a
+  run with at least as many faults as kinds injects every kind."
+  [kinds ^Random rnd]
+  (mapcat (fn [_] (shuffled rnd (vec (sort kinds)))) (range)))
 
 (defn inject!
   "Alternates quiet periods and faults of `interval-ms` each until `deadline` (System/nanoTime),
@@ -129,10 +135,10 @@
   start and heal, with the outcome of membership changes."
   [run {:keys [seed kinds interval-ms deadline log now]}]
   (let [rnd (Random. (long seed))]
-    (loop []
+    (loop [[kind & more] (kind-sequence kinds rnd)]
       (Thread/sleep (long interval-ms))
       (when (< (System/nanoTime) deadline)
-        (let [{:keys [start heal] :as fault} (fault run kinds rnd)
+        (let [{:keys [start heal] :as fault} (fault run kind rnd)
               described (dissoc fault :start :heal)
               started (start)]
           (swap! log conj (cond-> (assoc described :time (now) :phase :start)
@@ -141,4 +147,4 @@
           (let [healed (heal started)]
             (swap! log conj (cond-> (assoc described :time (now) :phase :heal)
                               (outcome healed) (assoc :outcome healed))))
-          (recur))))))
+          (recur more))))))

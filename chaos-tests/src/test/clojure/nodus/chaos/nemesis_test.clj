@@ -1,5 +1,5 @@
 (ns nodus.chaos.nemesis-test
-  "The partition shapes as grudges, for any cluster size: symmetric, and each the shape it names."
+  "The partition shapes as grudges, for any cluster size: symmetric, and each the shape it names; and\n  the order of fault kinds, every kind once in each round."
   (:require [clojure.set :as set]
             [clojure.test :refer [deftest is]]
             [clojure.test.check :as tc]
@@ -52,4 +52,14 @@
                    leader (nth nodes (mod (Math/abs (long seed)) n))
                    g (nemesis/grudge shape nodes leader (Random. seed))]
                (and (symmetric? g nodes) (shape-holds? shape g nodes leader)))))]
+    (is (:pass? r) (pr-str (:shrunk r)))))
+
+(deftest every-kind-comes-once-in-each-round
+  (let [r (tc/quick-check
+           200
+           (prop/for-all [kinds (gen/not-empty (gen/set (gen/elements [:kill :pause :partition :membership :mix])))
+                          rounds (gen/choose 1 4)
+                          seed gen/large-integer]
+             (let [ks (take (* rounds (count kinds)) (nemesis/kind-sequence kinds (Random. seed)))]
+               (every? #(= (set kinds) (set %)) (partition (count kinds) ks)))))]
     (is (:pass? r) (pr-str (:shrunk r)))))

@@ -1,8 +1,8 @@
 (ns nodus.chaos.client
-  "Turns the register workload's operations into calls on a controller, and each call's outcome
-  into :ok, :fail or :info. A write the cluster rejected did not happen (:fail); a write whose
-  call failed or timed out may still be committed (:info). A read changes nothing, so a failed
-  read is :fail."
+  "Turns the workloads' operations (register, identities, IPAM) into calls on a controller, and
+  each call's outcome into :ok, :fail or :info. A change the cluster rejected did not happen
+  (:fail); one whose call failed or timed out may still be committed (:info). A read changes
+  nothing, so a failed read is :fail."
   (:require [nodus.chaos.commands :as cmd])
   (:import (io.nodus.raft.client GrpcControlPlaneClient ReadConsistency)
            (io.nodus.state.proto ClusterState CommandResult Event IpamAllocation Policy)))
@@ -10,6 +10,11 @@
 (defn- stored [^ClusterState state key]
   (some (fn [^Policy p] (when (and (= key (.getName p)) (= "default" (.getNamespace p))) p))
         (.getPoliciesList state)))
+
+(defn describe-error
+  "An exception as a history records it: its class and message."
+  [^Throwable e]
+  (str (.getSimpleName (class e)) ": " (.getMessage e)))
 
 (defn- event-of
   "The first event of an accepted answer for which (pred event) holds."
@@ -26,7 +31,7 @@
         {:type :ok :value (answer r)}
         {:type :fail :value value :error (.getCode (.getRejection r))}))
     (catch Exception e
-      {:type :info :value value :error (str (.getSimpleName (class e)) ": " (.getMessage e))})))
+      {:type :info :value value :error (describe-error e)})))
 
 (defn- submit
   "A register write: the answer is the value written and the revision of the write."
@@ -47,7 +52,7 @@
               (let [p (stored (.read c ReadConsistency/LINEARIZABLE) key)]
                 {:type :ok :value {:key key :value (some-> p cmd/value-of) :revision (some-> ^Policy p .getRevision)}})
               (catch Exception e
-                {:type :fail :value {:key key} :error (str (.getSimpleName (class e)) ": " (.getMessage e))})))))
+                {:type :fail :value {:key key} :error (describe-error e)})))))
 
 (defn invoke-identity!
   "Runs one identities op: :create-endpoint {:endpoint n :labels #{\"k=v\"}} answers with the

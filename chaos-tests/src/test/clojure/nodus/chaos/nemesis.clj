@@ -12,7 +12,8 @@
   and majority), :bridge (two halves that do not hear each other, and one node both hear).
   The kinds come in rounds, each kind once per round in a random order, so a run with as many
   faults as kinds has them all. Every choice comes from the nemesis' seeded Random."
-  (:require [nodus.chaos.db :as db]
+  (:require [nodus.chaos.client :as client]
+            [nodus.chaos.db :as db]
             [nodus.chaos.net :as net])
   (:import (io.nodus.raft.client GrpcControlPlaneClient)
            (io.nodus.raft.proto MembershipResponse)
@@ -57,7 +58,7 @@
   [seconds f]
   (let [deadline (+ (System/nanoTime) (* seconds 1000000000))]
     (loop [error nil]
-      (let [[v e] (try [(f) nil] (catch Exception e [nil (str (.getSimpleName (class e)) ": " (.getMessage e))]))]
+      (let [[v e] (try [(f) nil] (catch Exception e [nil (client/describe-error e)]))]
         (cond (some? v) v
               (< (System/nanoTime) deadline) (do (Thread/sleep 1000) (recur (or e error)))
               :else {:outcome :gave-up :error (or e error)})))))

@@ -41,7 +41,7 @@
 (defn- record! [history start op]
   (swap! history conj (assoc op :time (now-nanos start))))
 
-;; A workload is {:name :processes :first-process :init :next :invoke :update}: `processes`
+;; A workload is {:processes :first-process :init :next :invoke :update}: `processes`
 ;; client threads, numbered from `first-process`; each draws its ops with (next rnd state), runs
 ;; them with (invoke client op), and carries its own state (update state op completion).
 
@@ -49,7 +49,7 @@
   "Reads, writes and compare-and-sets on a few keys. A cas expects the revision this worker last
   saw for the key (0 when it saw none), so that some succeed."
   [{:keys [keys ^AtomicLong values]} processes]
-  {:name :register :processes processes :first-process 0 :init {}
+  {:processes processes :first-process 0 :init {}
    :next (fn [^Random rnd seen]
            (let [key (nth keys (.nextInt rnd (count keys)))
                  roll (.nextInt rnd 10)]
@@ -72,7 +72,7 @@
 (defn- identities-workload
   "Creates endpoints with label sets from the pool, and deletes ones it created."
   [{:keys [^AtomicLong endpoints]} processes]
-  {:name :identities :processes processes :first-process 100000 :init (sorted-set)
+  {:processes processes :first-process 100000 :init (sorted-set)
    :next (fn [^Random rnd live]
            (if (and (seq live) (< (.nextInt rnd 10) 4))
              {:f :delete-endpoint :value {:endpoint (nth (seq live) (.nextInt rnd (count live)))}}
@@ -93,7 +93,7 @@
   "Allocates blocks for new owners, the lowest free one or a block of its own choosing (which may
   overlap a held one: the cluster must refuse it), of /27 to /29; releases blocks it holds."
   [{:keys [^AtomicLong owners]} processes]
-  {:name :ipam :processes processes :first-process 200000 :init (sorted-map)
+  {:processes processes :first-process 200000 :init (sorted-map)
    :next (fn [^Random rnd held]
            (if (and (seq held) (or (>= (count held) 4) (< (.nextInt rnd 10) 4)))
              (let [[owner cidr] (nth (seq held) (.nextInt rnd (count held)))]
@@ -154,16 +154,13 @@
   (db/sweep-orphans!)
   (net/sweep-leftovers!))
 
-;; The runs' setup: the node the identities workload's endpoints live on, and the IPAM pool.
-(defn- setup-commands []
-  [(cmd/register-node node-name)
-   (cmd/create-ipam-pool (:name ipam-pool) (:cidr ipam-pool) (:block-prefix ipam-pool))])
-
 (defn- submit-setup!
-  "Submits the setup commands through a client of every member; throws if one is refused."
+  "Submits the runs' setup through a client of every member: the node the identities workload's
+  endpoints live on, and the IPAM pool. Throws if a command is refused."
   [db]
   (with-open [^GrpcControlPlaneClient c (db/client db)]
-    (doseq [command (setup-commands)]
+    (doseq [command [(cmd/register-node node-name)
+                     (cmd/create-ipam-pool (:name ipam-pool) (:cidr ipam-pool) (:block-prefix ipam-pool))]]
       (let [r (.submit c command)]
         (when-not (.hasAccepted r)
           (throw (ex-info (str "setup command refused: " (.getRejection r)) {:command (str command)})))))))

@@ -7,6 +7,7 @@ import com.fasterxml.jackson.databind.ObjectMapper;
 import io.micrometer.prometheusmetrics.PrometheusConfig;
 import io.micrometer.prometheusmetrics.PrometheusMeterRegistry;
 import io.nodus.ops.cli.NodusCommand;
+import io.nodus.ops.client.RestClient;
 import io.nodus.ops.runtime.RaftControlPlane;
 import io.nodus.raft.client.ControlPlaneClient;
 import io.nodus.raft.server.ControllerConfig;
@@ -179,13 +180,8 @@ class ConformanceCliTest {
     return nodus("policy", "delete", "cas", "-n", "cli-test", "--if-revision", Long.toString(ifRevision));
   }
 
-  private static long policyRevision(String namespace, String name) throws Exception {
-    try (HttpClient http = HttpClient.newHttpClient()) {
-      HttpResponse<String> r = http.send(HttpRequest.newBuilder(URI.create(url + "/v1/policies/" + namespace + "/" + name)).build(),
-          HttpResponse.BodyHandlers.ofString());
-      assertThat(r.statusCode()).as(r.body()).isEqualTo(200);
-      return JSON.readTree(r.body()).get("revision").asLong();
-    }
+  private static long policyRevision(String namespace, String name) {
+    return new RestClient(url).get("/v1/policies/" + namespace + "/" + name).json().get("revision").asLong();
   }
 
   private static String enc(String s) {

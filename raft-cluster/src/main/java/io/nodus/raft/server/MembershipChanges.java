@@ -197,15 +197,8 @@ final class MembershipChanges {
     }
     RaftPeer successor = remaining.getFirst();
     log.info("moving leadership before the leader is removed id={} to={}", id, successor.getId());
-    RaftClientReply reply;
-    try {
-      reply = admin.admin().transferLeadership(successor.getId(), TRANSFER_TIMEOUT_MILLIS);
-    } catch (IOException e) {
-      throw new UnavailableException("cannot move the leadership away from " + id + ": " + e.getMessage(), e);
-    }
-    if (!reply.isSuccess()) {
-      throw new UnavailableException("cannot move the leadership away from " + id + ": " + reply.getException(), reply.getException());
-    }
+    adminCall("cannot move the leadership away from " + id,
+        () -> admin.admin().transferLeadership(successor.getId(), TRANSFER_TIMEOUT_MILLIS));
   }
 
   /**
@@ -236,31 +229,33 @@ final class MembershipChanges {
   }
 
   private void trySetConfiguration(SetConfigurationRequest.Arguments arguments) {
-    RaftClientReply reply;
-    try {
-      reply = admin.admin().setConfiguration(arguments);
-    } catch (IOException e) {
-      throw new UnavailableException("membership change failed: " + e.getMessage(), e);
-    }
-    if (!reply.isSuccess()) {
-      throw new UnavailableException("membership change failed: " + reply.getException(), reply.getException());
-    }
+    adminCall("membership change failed", () -> admin.admin().setConfiguration(arguments));
   }
 
   /** Asks the leader to step down (a transfer to no one in particular); a new term follows. */
   private void stepDownLeader() {
+    adminCall("the leader did not step down", () -> admin.admin().transferLeadership(null, TRANSFER_TIMEOUT_MILLIS));
+  }
+
+  /** A Ratis admin request of this controller's; a failure or a refusal is {@code failure}: the cause. */
+  private static void adminCall(String failure, AdminRequest request) {
     RaftClientReply reply;
     try {
-      reply = admin.admin().transferLeadership(null, TRANSFER_TIMEOUT_MILLIS);
+      reply = request.send();
     } catch (IOException e) {
-      throw new UnavailableException("the leader did not step down: " + e.getMessage(), e);
+      throw new UnavailableException(failure + ": " + e.getMessage(), e);
     }
     if (!reply.isSuccess()) {
-      throw new UnavailableException("the leader did not step down: " + reply.getException(), reply.getException());
+      throw new UnavailableException(failure + ": " + reply.getException(), reply.getException());
     }
   }
 
-  static boolean causedBy(Throwable t, Class<? extends Throwable> type) {
+  @FunctionalInterface
+  private interface AdminRequest {
+    RaftClientReply send() throws IOException;
+  }
+
+  private static boolean causedBy(Throwable t, Class<? extends Throwable> type) {
     for (Throwable c = t; c != null; c = c.getCause() == c ? null : c.getCause()) {
       if (type.isInstance(c)) {
         return true;

@@ -70,8 +70,7 @@ public final class PoliciesResource {
     Policy stored = upserted.isPresent()
         ? upserted.get().getPolicyUpserted().getPolicy().toBuilder().setRevision(upserted.get().getRevision()).build()
         : find(read(false), policy.getNamespace(), policy.getName());
-    return Response.fromResponse(Responses.status(status, PolicyView.full(stored), accepted.getRevision()))
-        .header(Preconditions.ETAG, Preconditions.etag(stored.getRevision())).build();
+    return Preconditions.withEtag(Responses.status(status, PolicyView.full(stored), accepted.getRevision()), stored.getRevision());
   }
 
   @GET
@@ -131,7 +130,7 @@ public final class PoliciesResource {
     Response r = accept != null && accept.contains("yaml") && !accept.contains(MediaType.APPLICATION_JSON)
         ? Response.ok(p.getOriginalDocument(), p.getOriginalFormat()).header(Responses.REVISION_HEADER, revision).build()
         : Responses.ok(PolicyView.full(p), revision);
-    return Response.fromResponse(r).header(Preconditions.ETAG, Preconditions.etag(p.getRevision())).build();
+    return Preconditions.withEtag(r, p.getRevision());
   }
 
   private ClusterState read(boolean stale) {

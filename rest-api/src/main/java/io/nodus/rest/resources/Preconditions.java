@@ -1,6 +1,7 @@
 package io.nodus.rest.resources;
 
 import io.nodus.state.model.InvalidFieldException;
+import jakarta.ws.rs.core.Response;
 import java.util.OptionalLong;
 
 /**
@@ -11,15 +12,15 @@ import java.util.OptionalLong;
  * clients that read the same revision cannot both write over it.
  */
 final class Preconditions {
-  static final String ETAG = "ETag";
+  private static final String ETAG = "ETag";
   static final String IF_MATCH = "If-Match";
   static final String IF_NONE_MATCH = "If-None-Match";
 
   private Preconditions() {}
 
-  /** The entity tag of a resource at {@code revision}. */
-  static String etag(long revision) {
-    return "\"" + revision + "\"";
+  /** {@code response} with the entity tag of a resource at {@code revision}. */
+  static Response withEtag(Response response, long revision) {
+    return Response.fromResponse(response).header(ETAG, "\"" + revision + "\"").build();
   }
 
   /** The expected revision the request's preconditions ask for; empty when it has none. */
@@ -41,7 +42,7 @@ final class Preconditions {
     if (ifNoneMatch != null) {
       throw InvalidFieldException.invalid(IF_NONE_MATCH, "a delete takes If-Match only");
     }
-    return ifMatch == null ? OptionalLong.empty() : OptionalLong.of(revision(ifMatch));
+    return expectedRevision(ifMatch, null);
   }
 
   private static long revision(String ifMatch) {

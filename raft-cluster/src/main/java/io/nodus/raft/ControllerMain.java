@@ -11,7 +11,7 @@ import java.util.concurrent.CountDownLatch;
 /**
  * The smallest controller process: {@code --id ID --peers ID=HOST:PORT,... --data-dir DIR
  * [--grpc HOST:PORT] [--snapshot-interval N] [--log-segment-bytes N] [--event-retention N]
- * [--cluster NAME] [--join]}. With {@code --join} it starts outside the group and waits to be
+ * [--min-free-bytes N] [--cluster NAME] [--join]}. With {@code --join} it starts outside the group and waits to be
  * added; {@code --peers} then names the running members and this one. Prints one line
  * {@code controller ready id=... grpc=...} on stdout once it serves, and stops cleanly on SIGTERM
  * (the JVM runs the shutdown hook). The {@code nodus controller} command wraps
@@ -27,7 +27,8 @@ public final class ControllerMain {
     } catch (IllegalArgumentException e) {
       System.err.println("error: " + e.getMessage());
       System.err.println("usage: ControllerMain --id ID --peers ID=HOST:PORT,... --data-dir DIR [--grpc HOST:PORT]"
-          + " [--snapshot-interval N] [--log-segment-bytes N] [--event-retention N] [--cluster NAME] [--join]");
+          + " [--snapshot-interval N] [--log-segment-bytes N] [--event-retention N] [--min-free-bytes N] [--cluster NAME]"
+          + " [--join]");
       System.exit(2);
       return;
     }
@@ -75,6 +76,9 @@ public final class ControllerMain {
     }
     if (flags.containsKey("event-retention")) {
       b.eventRetention(Long.parseLong(flags.get("event-retention")));
+    }
+    if (flags.containsKey("min-free-bytes")) {
+      b.minFreeBytes(Long.parseLong(flags.get("min-free-bytes")));
     }
     if (flags.containsKey("cluster")) {
       b.clusterName(flags.get("cluster"));

@@ -29,7 +29,7 @@ import java.util.Optional;
 /**
  * Applies one logged command: first the deduplication window (a request id it already answered
  * gets that answer again and changes nothing), then decide, stamp each event with the next
- * revision, the leader's time and the request id, evolve, and record the answer in the window.
+ * revision, the cluster time and the request id, evolve, and record the answer in the window.
  * The same state and entry give the same result on every replica. Pure; not thread-bound.
  */
 public final class CommandApplier {
@@ -100,24 +100,43 @@ public final class CommandApplier {
 
   /**
    * Applies a log entry: its single command, or each command of its batch against the state the
-   * previous one left, all at the entry's leader time and log index, told apart by position.
+   * previous one left, all at the entry's cluster time and log index, told apart by position.
+   * For entries of no particular term (tests that fold commands alone).
    */
   public static EntryApplied applyEntry(ReplicaState state, LoggedCommand entry, long logIndex) {
-    return applyEntry(state, LoggedEntry.of(entry), logIndex);
+    return applyEntry(state, LoggedEntry.of(entry), logIndex, 0);
   }
 
-  /** The same, for an entry read with its commands' digests (see {@link LoggedEntry#parse}). */
-  public static EntryApplied applyEntry(ReplicaState state, LoggedEntry entry, long logIndex) {
+  /**
+   * Applies the log entry at {@code logIndex}, appended in Raft term {@code term}: advances the
+   * cluster clock once for the whole entry (see {@link ClusterClock}), forms the cluster's id if
+   * this is its first entry, then applies each command against the state the previous one left.
+   * The entry is read with its commands' digests (see {@link LoggedEntry#parse}).
+   */
+  public static EntryApplied applyEntry(ReplicaState state, LoggedEntry entry, long logIndex, long term) {
+    ClusterClock clock = state.clock().advance(term, entry.leaderTimeMillis(), entry.monotonicMillis(), entry.hasMonotonic());
+    String uuid = state.clusterUuid().isEmpty() ? clusterUuid(entry, logIndex, term) : state.clusterUuid();
     List<Command> commands = entry.commands();
     List<Applied> out = new ArrayList<>(commands.size());
-    ReplicaState current = state;
+    ReplicaState current = new ReplicaState(state.image(), state.requests(), clock, uuid);
     for (int position = 0; position < commands.size(); position++) {
-      Applied a = apply(current, commands.get(position), entry.digests().get(position), entry.leaderTimeMillis(),
-          logIndex, position);
+      Applied a = apply(current, commands.get(position), entry.digests().get(position), clock.nowMillis(), logIndex, position);
       out.add(a);
       current = a.state();
     }
     return new EntryApplied(current, out);
+  }
+
+  /**
+   * The id of a cluster whose first entry is {@code entry}: a name-based UUID of what only that
+   * entry carries (its position, its leader's stamps and its first request id, which clients draw
+   * at random), so every replica derives the same one and a cluster formed again gets another.
+   */
+  static String clusterUuid(LoggedEntry entry, long logIndex, long term) {
+    String first = entry.commands().isEmpty() ? "" : entry.commands().getFirst().getRequestId();
+    String seed = "nodus-cluster:" + term + ":" + logIndex + ":" + entry.leaderTimeMillis() + ":" + entry.monotonicMillis()
+        + ":" + first;
+    return java.util.UUID.nameUUIDFromBytes(seed.getBytes(java.nio.charset.StandardCharsets.UTF_8)).toString();
   }
 
   /**
@@ -140,23 +159,29 @@ public final class CommandApplier {
   public static Applied apply(ReplicaState state, LoggedCommand logged, long logIndex, int position) {
     Command command = logged.getCommand();
     byte[] digest = command.getRequestId().isEmpty() ? null : digest(command);
-    return apply(state, command, digest, logged.getLeaderTimeMillis(), logIndex, position);
+    ClusterClock clock = state.clock().advance(0, logged.getLeaderTimeMillis(), logged.getLeaderMonotonicMillis(),
+        logged.hasLeaderMonotonicMillis());
+    ReplicaState at = new ReplicaState(state.image(), state.requests(), clock, state.clusterUuid());
+    return apply(at, command, digest, clock.nowMillis(), logIndex, position);
   }
 
-  /** {@code digest} is the command's {@link #digest}, or null when it has no request id. */
-  private static Applied apply(ReplicaState state, Command command, byte[] digest, long leaderTimeMillis, long logIndex,
+  /**
+   * {@code digest} is the command's {@link #digest}, or null when it has no request id; {@code
+   * timeMillis} is the cluster time of its entry, which {@code state.clock()} already reads.
+   */
+  private static Applied apply(ReplicaState state, Command command, byte[] digest, long timeMillis, long logIndex,
       int position) {
-    ApplyContext ctx = new ApplyContext(logIndex, leaderTimeMillis);
+    ApplyContext ctx = new ApplyContext(logIndex, timeMillis);
     ClusterImage image = state.image();
     RequestWindow.Limits limits = image.requestWindowLimits();
     List<String> evicted = new ArrayList<>();
     // Expire first, so that "inside the window" means the same thing for lookups and records.
-    RequestWindow window = state.requests().evict(ctx.leaderTimeMillis(), limits, evicted);
+    RequestWindow window = state.requests().evict(ctx.timeMillis(), limits, evicted);
     String requestId = command.getRequestId();
     if (digest != null) {
       Optional<RecordedRequest> seen = window.get(requestId);
       if (seen.isPresent()) {
-        ReplicaState same = new ReplicaState(image, window);
+        ReplicaState same = state.withRequests(window);
         RequestWindow.Delta delta = new RequestWindow.Delta(null, evicted);
         if (Arrays.equals(seen.get().getCommandDigest().toByteArray(), digest)) {
           ByteString answer = seen.get().getResult();
@@ -180,7 +205,7 @@ public final class CommandApplier {
         for (Event body : a.events()) {
           Event e = body.toBuilder()
               .setRevision(next.revision() + 1)
-              .setTimeMillis(ctx.leaderTimeMillis())
+              .setTimeMillis(ctx.timeMillis())
               .setRequestId(requestId)
               .build();
           next = Evolver.evolve(next, e);
@@ -200,13 +225,13 @@ public final class CommandApplier {
           .setRequestId(requestId)
           .setCommandDigest(UnsafeByteOperations.unsafeWrap(digest))
           .setResult(encodedResult)
-          .setLeaderTimeMillis(ctx.leaderTimeMillis())
+          .setLeaderTimeMillis(ctx.timeMillis())
           .setLogIndex(logIndex)
           .setPosition(position)
           .build();
       // The new configuration (if this command changed it) bounds the window from now on.
       int evictedBefore = evicted.size();
-      window = window.with(recorded).evict(ctx.leaderTimeMillis(), next.requestWindowLimits(), evicted);
+      window = window.with(recorded).evict(ctx.timeMillis(), next.requestWindowLimits(), evicted);
       // The id was not in the window before, so it is gone now only if this eviction took it.
       if (evicted.subList(evictedBefore, evicted.size()).contains(requestId)) {
         // Larger than the whole window: never stored, so neither written nor deleted. (An expired
@@ -215,7 +240,7 @@ public final class CommandApplier {
         recorded = null;
       }
     }
-    return new Applied(new ReplicaState(next, window), encodedResult, stamped, encoded,
+    return new Applied(new ReplicaState(next, window, state.clock(), state.clusterUuid()), encodedResult, stamped, encoded,
         new RequestWindow.Delta(recorded, evicted), false);
   }
 

@@ -21,16 +21,20 @@ import java.util.List;
  * its request id. The controller writes commands in field order, so a request id comes first and
  * is cut off the front; a command laid out otherwise is digested by serializing it again.
  *
- * @param leaderTimeMillis the leader's time, stamped on entry into the log
+ * @param leaderTimeMillis the leader's wall-clock time, stamped on entry into the log
+ * @param monotonicMillis the leader's monotonic clock, stamped with it (see {@link ClusterClock})
+ * @param hasMonotonic whether the entry carries a monotonic stamp (entries of older builds do not)
  * @param commands the commands, in order
  * @param digests for each command, its digest, or null when it carries no request id
  * @param answeredInProcess whether the submitter takes the answers in the leader's process
  */
-public record LoggedEntry(long leaderTimeMillis, List<Command> commands, List<byte[]> digests, boolean answeredInProcess) {
+public record LoggedEntry(long leaderTimeMillis, long monotonicMillis, boolean hasMonotonic, List<Command> commands,
+    List<byte[]> digests, boolean answeredInProcess) {
   private static final int SINGLE = LoggedCommand.COMMAND_FIELD_NUMBER;
   private static final int TIME = LoggedCommand.LEADER_TIME_MILLIS_FIELD_NUMBER;
   private static final int BATCH = LoggedCommand.COMMANDS_FIELD_NUMBER;
   private static final int IN_PROCESS = LoggedCommand.ANSWERED_IN_PROCESS_FIELD_NUMBER;
+  private static final int MONOTONIC = LoggedCommand.LEADER_MONOTONIC_MILLIS_FIELD_NUMBER;
 
   public LoggedEntry {
     commands = List.copyOf(commands);
@@ -45,7 +49,8 @@ public record LoggedEntry(long leaderTimeMillis, List<Command> commands, List<by
     List<Command> commands = logged.getCommandsCount() > 0 ? logged.getCommandsList() : List.of(logged.getCommand());
     List<byte[]> digests = new ArrayList<>(commands.size());
     commands.forEach(c -> digests.add(c.getRequestId().isEmpty() ? null : CommandApplier.digest(c)));
-    return new LoggedEntry(logged.getLeaderTimeMillis(), commands, digests, logged.getAnsweredInProcess());
+    return new LoggedEntry(logged.getLeaderTimeMillis(), logged.getLeaderMonotonicMillis(), logged.hasLeaderMonotonicMillis(),
+        commands, digests, logged.getAnsweredInProcess());
   }
 
   /**
@@ -58,6 +63,8 @@ public record LoggedEntry(long leaderTimeMillis, List<Command> commands, List<by
   public static LoggedEntry parse(byte[] data) throws InvalidProtocolBufferException {
     CodedInputStream in = CodedInputStream.newInstance(data);
     long time = 0;
+    long monotonic = 0;
+    boolean hasMonotonic = false;
     boolean inProcess = false;
     int singles = 0;
     List<Command> batch = new ArrayList<>();
@@ -84,6 +91,9 @@ public record LoggedEntry(long leaderTimeMillis, List<Command> commands, List<by
           }
         } else if (field == TIME && wireType == WireFormat.WIRETYPE_VARINT) {
           time = in.readInt64();
+        } else if (field == MONOTONIC && wireType == WireFormat.WIRETYPE_VARINT) {
+          monotonic = in.readInt64();
+          hasMonotonic = true;
         } else if (field == IN_PROCESS && wireType == WireFormat.WIRETYPE_VARINT) {
           inProcess = in.readBool();
         } else if (!in.skipField(tag)) {
@@ -96,14 +106,14 @@ public record LoggedEntry(long leaderTimeMillis, List<Command> commands, List<by
       throw new InvalidProtocolBufferException(e);
     }
     if (!batch.isEmpty()) {
-      return new LoggedEntry(time, batch, batchDigests, inProcess);
+      return new LoggedEntry(time, monotonic, hasMonotonic, batch, batchDigests, inProcess);
     }
     if (singles > 1) {
       // Repeated occurrences of a message field merge: rare enough to leave to protobuf.
       return of(LoggedCommand.parseFrom(data));
     }
     Command c = single != null ? single : Command.getDefaultInstance();
-    return new LoggedEntry(time, List.of(c), Arrays.asList(singleDigest), inProcess);
+    return new LoggedEntry(time, monotonic, hasMonotonic, List.of(c), Arrays.asList(singleDigest), inProcess);
   }
 
   /** The digest of command {@code c}, serialized at {@code data[start, start + length)}. */

@@ -37,7 +37,9 @@ public interface ControlPlaneClient extends AutoCloseable {
    * is older than the retained history). Survives controller restarts and failover without a gap
    * or a duplicate.
    */
-  WatchSubscription watch(long fromRevision, WatchListener listener);
+  default WatchSubscription watch(long fromRevision, WatchListener listener) {
+    return watch(WatchStart.from(fromRevision), Set.of(), listener);
+  }
 
   /**
    * Like {@link #watch(long, WatchListener)}, but only events of {@code kinds} (an event belongs to
@@ -46,7 +48,17 @@ public interface ControlPlaneClient extends AutoCloseable {
    * ({@link WatchListener#onProgress}), and a resume continues after the last revision covered,
    * still without a gap or a duplicate among the kinds asked for.
    */
-  WatchSubscription watch(long fromRevision, Set<ResourceKind> kinds, WatchListener listener);
+  default WatchSubscription watch(long fromRevision, Set<ResourceKind> kinds, WatchListener listener) {
+    return watch(WatchStart.from(fromRevision), kinds, listener);
+  }
+
+  /**
+   * The watch of {@link #watch(long, Set, WatchListener)}, started as {@code start} says: it never
+   * delivers a stream of another cluster than the one it follows, nor a state older than what the
+   * subscriber holds; such streams are reported ({@link WatchListener#onStale}) and other
+   * controllers tried.
+   */
+  WatchSubscription watch(WatchStart start, Set<ResourceKind> kinds, WatchListener listener);
 
   /**
    * Adds a controller to the Raft group (it must run with {@code --join}) and records its

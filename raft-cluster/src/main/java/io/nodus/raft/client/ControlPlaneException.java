@@ -19,13 +19,28 @@ public class ControlPlaneException extends RuntimeException {
   }
 
   private final Reason reason;
+  private final String code;
 
   public ControlPlaneException(Reason reason, String message, Throwable cause) {
+    this(reason, reason.name().toLowerCase(java.util.Locale.ROOT), message, cause);
+  }
+
+  /**
+   * @param code the controller's stable code for the failure (e.g. {@code storage_unavailable}
+   *     when its disk failed), or the reason in lower case when it gave none
+   */
+  public ControlPlaneException(Reason reason, String code, String message, Throwable cause) {
     super(reason + ": " + message, cause);
     this.reason = reason;
+    this.code = code;
   }
 
   public Reason reason() {
     return reason;
+  }
+
+  /** The stable code of the failure, e.g. {@code unavailable}, {@code storage_unavailable}, {@code replica_not_ready}. */
+  public String code() {
+    return code;
   }
 }

@@ -1,10 +1,13 @@
 package io.nodus.raft.client;
 
 import io.grpc.ManagedChannel;
+import io.grpc.Metadata;
 import io.grpc.Status;
 import io.grpc.StatusRuntimeException;
 import io.grpc.inprocess.InProcessChannelBuilder;
 import io.grpc.netty.shaded.io.grpc.netty.NettyChannelBuilder;
+import io.nodus.raft.grpc.ControllerService;
+import io.nodus.raft.grpc.UnavailableException;
 import io.nodus.raft.proto.AddMemberRequest;
 import io.nodus.raft.proto.ClusterStatus;
 import io.nodus.raft.proto.MembershipResponse;
@@ -133,21 +136,13 @@ public final class GrpcControlPlaneClient implements ControlPlaneClient {
   }
 
   @Override
-  public WatchSubscription watch(long fromRevision, WatchListener listener) {
-    return watch(fromRevision, Set.of(), listener);
-  }
-
-  @Override
-  public WatchSubscription watch(long fromRevision, Set<ResourceKind> kinds, WatchListener listener) {
-    if (fromRevision < 0) {
-      throw new IllegalArgumentException("fromRevision must be >= 0, got " + fromRevision);
-    }
+  public WatchSubscription watch(WatchStart start, Set<ResourceKind> kinds, WatchListener listener) {
     for (ResourceKind k : kinds) {
       if (k == ResourceKind.RESOURCE_KIND_UNSPECIFIED || k == ResourceKind.UNRECOGNIZED) {
         throw new IllegalArgumentException(k + " is not a resource kind");
       }
     }
-    ResumingWatch w = new ResumingWatch(this, fromRevision, kinds, listener);
+    ResumingWatch w = new ResumingWatch(this, start, kinds, listener);
     w.start();
     return w;
   }
@@ -186,6 +181,11 @@ public final class GrpcControlPlaneClient implements ControlPlaneClient {
     return channels.size();
   }
 
+  /** The address of controller {@code index}, for reports. */
+  String address(int index) {
+    return channels.get(index).authority();
+  }
+
   int preferred() {
     return preferred.get();
   }
@@ -198,10 +198,17 @@ public final class GrpcControlPlaneClient implements ControlPlaneClient {
     return timer;
   }
 
+  /**
+   * Runs a unary call, failing over across the controllers until the retry budget is spent. A
+   * controller that refuses for a condition of its own replica (its storage failed, it is still
+   * catching up) is skipped at once; when a whole round of controllers refused that way, the call
+   * fails at once with that refusal instead of waiting out the budget: no pause will fix a full disk.
+   */
   private <T> T call(Function<ControllerGrpc.ControllerBlockingStub, T> rpc) {
     long deadline = System.nanoTime() + retryBudget.toNanos();
     int start = preferred.get();
     long pause = 50;
+    int replicaRefusals = 0;
     for (int attempt = 0; ; attempt++) {
       int i = (start + attempt) % blocking.size();
       try {
@@ -217,7 +224,15 @@ public final class GrpcControlPlaneClient implements ControlPlaneClient {
         if (e.getStatus().getCode() != Status.Code.UNAVAILABLE) {
           throw translate(e);
         }
+        if (UnavailableException.isReplicaCondition(code(e))) {
+          replicaRefusals++;
+          preferred.compareAndSet(i, (i + 1) % blocking.size());
+        }
         if ((attempt + 1) % blocking.size() == 0) {
+          if (replicaRefusals == blocking.size()) {
+            throw translate(e);
+          }
+          replicaRefusals = 0;
           // A full round failed: an election or a restart is under way. Pause, then go round again.
           if (System.nanoTime() + TimeUnit.MILLISECONDS.toNanos(pause) > deadline) {
             throw translate(e);
@@ -227,6 +242,12 @@ public final class GrpcControlPlaneClient implements ControlPlaneClient {
         }
       }
     }
+  }
+
+  /** The controller's stable code in a failure's trailers, or null. */
+  static String code(Throwable t) {
+    Metadata trailers = Status.trailersFromThrowable(t);
+    return trailers == null ? null : trailers.get(ControllerService.CODE);
   }
 
   private static void sleep(long millis) {
@@ -247,7 +268,9 @@ public final class GrpcControlPlaneClient implements ControlPlaneClient {
       case DEADLINE_EXCEEDED -> ControlPlaneException.Reason.DEADLINE_EXCEEDED;
       default -> ControlPlaneException.Reason.INTERNAL;
     };
-    return new ControlPlaneException(reason, String.valueOf(s.getDescription()), t);
+    String code = code(t);
+    return code == null ? new ControlPlaneException(reason, String.valueOf(s.getDescription()), t)
+        : new ControlPlaneException(reason, code, String.valueOf(s.getDescription()), t);
   }
 
   /** Builds a {@link GrpcControlPlaneClient}. */

@@ -25,6 +25,14 @@ import org.slf4j.LoggerFactory;
  * filtered one any revision at or after it, because the revisions in between belong to other
  * kinds and the controller skipped them in order.
  *
+ * <p>Fail static: every stream starts with a header naming the cluster it serves. A stream of
+ * another cluster than the one this watch follows (given, or learned from its first stream), a
+ * snapshot older than what was delivered or than the subscriber said it applied, and a controller
+ * that answers OUT_OF_RANGE (it has not reached the revision this watch needs) are refused: the
+ * listener hears {@link WatchListener#onStale} and nothing else, and the watch tries the next
+ * controller after a growing pause. A subscriber so keeps what it has instead of following a
+ * controller whose store was lost or wiped.
+ *
  * <p>Threading: gRPC delivers one stream's callbacks sequentially and a new stream starts only
  * after the previous one ended, so the listener is never called concurrently; the monitor guards
  * the cursor against {@link #close} from the subscriber's thread.
@@ -39,16 +47,24 @@ final class ResumingWatch implements WatchSubscription {
   /** The next revision the listener needs; 0 while it still needs a snapshot. Guarded by this. */
   private long next;
   private long lastRevision = -1;
+  /** No snapshot older than this is delivered: what the subscriber holds. */
+  private long floor;
+  /** The cluster this watch follows; empty until a stream names one. */
+  private String clusterUuid;
+  /** The revision the current stream's controller had applied when it started (its header). */
+  private long offered = -1;
   private boolean closed;
   private int controller;
   private int failures;
   private ClientCallStreamObserver<WatchRequest> call;
 
-  ResumingWatch(GrpcControlPlaneClient client, long fromRevision, Set<ResourceKind> kinds, WatchListener listener) {
+  ResumingWatch(GrpcControlPlaneClient client, WatchStart start, Set<ResourceKind> kinds, WatchListener listener) {
     this.client = client;
     this.listener = listener;
     this.kinds = Set.copyOf(kinds);
-    this.next = fromRevision;
+    this.next = start.fromRevision();
+    this.floor = Math.max(start.appliedRevision(), start.fromRevision() - 1);
+    this.clusterUuid = start.clusterUuid();
     this.controller = client.preferred();
   }
 
@@ -83,6 +99,7 @@ final class ResumingWatch implements WatchSubscription {
       return;
     }
     WatchRequest request = WatchRequest.newBuilder().setFromRevision(next).addAllKinds(kinds).build();
+    offered = -1;
     client.asyncStub(controller).watch(request, new ClientResponseObserver<WatchRequest, WatchResponse>() {
       @Override
       public void beforeStart(ClientCallStreamObserver<WatchRequest> stream) {
@@ -110,12 +127,23 @@ final class ResumingWatch implements WatchSubscription {
     if (closed) {
       return;
     }
-    failures = 0;
     long revision;
     try {
       switch (item.getItemCase()) {
+        case HEADER -> {
+          offered = item.getHeader().getRevision();
+          checkCluster(item.getHeader().getClusterUuid(), offered);
+          return;
+        }
         case SNAPSHOT -> {
           revision = item.getSnapshot().getRevision();
+          if (!checkCluster(item.getSnapshot().getClusterUuid(), revision)) {
+            return;
+          }
+          if (revision < floor) {
+            refuse(new StaleStream(client.address(controller), StaleStream.Kind.BEHIND, clusterUuid, revision, clusterUuid, floor));
+            return;
+          }
           listener.onSnapshot(item.getSnapshot());
         }
         case EVENT -> {
@@ -149,9 +177,34 @@ final class ResumingWatch implements WatchSubscription {
       listener.onError(new ControlPlaneException(ControlPlaneException.Reason.INTERNAL, "watch listener failed: " + e, e));
       return;
     }
-    // The cursor moves only once the listener has the item.
+    // The cursor moves only once the listener has the item; a controller that delivered is healthy.
+    failures = 0;
     next = revision + 1;
     lastRevision = revision;
+    floor = Math.max(floor, revision);
+  }
+
+  /**
+   * Whether a stream naming {@code uuid} continues the log this watch follows; learns the cluster
+   * from the first stream that names one, and refuses the stream otherwise.
+   */
+  private boolean checkCluster(String uuid, long revision) {
+    if (uuid.isEmpty() || uuid.equals(clusterUuid)) {
+      return true;
+    }
+    if (clusterUuid.isEmpty()) {
+      clusterUuid = uuid;
+      return true;
+    }
+    refuse(new StaleStream(client.address(controller), StaleStream.Kind.OTHER_CLUSTER, uuid, revision, clusterUuid, floor));
+    return false;
+  }
+
+  /** Drops the current stream without delivering anything of it; {@link #ended} tries elsewhere. */
+  private void refuse(StaleStream stale) {
+    log.warn("watch refused a stream: {}", stale.describe());
+    listener.onStale(stale);
+    call.cancel("stale stream: " + stale.kind(), null);
   }
 
   private synchronized void ended(Throwable t) {
@@ -159,10 +212,18 @@ final class ResumingWatch implements WatchSubscription {
       return;
     }
     Status.Code code = Status.fromThrowable(t).getCode();
-    if (code == Status.Code.OUT_OF_RANGE || code == Status.Code.INVALID_ARGUMENT) {
+    if (code == Status.Code.INVALID_ARGUMENT) {
       closed = true;
       listener.onError(GrpcControlPlaneClient.translate(t));
       return;
+    }
+    if (code == Status.Code.OUT_OF_RANGE) {
+      // The controller has not reached the revision this watch needs, even after catching up
+      // with its leader: its store is behind (lost, wiped), or so is its whole cluster.
+      StaleStream stale = new StaleStream(client.address(controller), StaleStream.Kind.BEHIND, clusterUuid, offered, clusterUuid,
+          Math.max(floor, next - 1));
+      log.warn("watch refused a stream: {} ({})", stale.describe(), Status.fromThrowable(t).getDescription());
+      listener.onStale(stale);
     }
     // Anything else is the controller's trouble, not the subscriber's: resume elsewhere.
     failures++;

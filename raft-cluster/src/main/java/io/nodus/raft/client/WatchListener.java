@@ -24,7 +24,16 @@ public interface WatchListener {
    */
   default void onProgress(long revision) {}
 
-  /** The watch ended for good (e.g. from_revision out of range); no more calls follow. */
+  /**
+   * A controller offered a stream this watch must not follow (another cluster's log, or a state
+   * older than what was delivered, or than the subscriber said it applied); nothing of it was
+   * delivered. The watch keeps trying the controllers, after a growing pause, and delivers again
+   * only from one that continues the log: the subscriber keeps what it has ("fails static").
+   * Called on every refused attempt.
+   */
+  default void onStale(StaleStream stale) {}
+
+  /** The watch ended for good (e.g. a malformed request); no more calls follow. */
   default void onError(ControlPlaneException error) {}
 
   /** The watch was closed by its subscriber; no more calls follow. */

@@ -5,14 +5,14 @@ import io.nodus.raft.proto.AddMemberRequest;
 import io.nodus.raft.proto.ClusterStatus;
 import io.nodus.raft.proto.MembershipResponse;
 import io.nodus.raft.proto.RemoveMemberRequest;
-import io.nodus.state.image.ClusterImage;
+import io.nodus.state.ReplicaState;
 import io.nodus.state.proto.Command;
 import java.util.concurrent.CompletableFuture;
 
 /**
  * What the gRPC service needs from the controller it runs in. Implementations throw
- * {@link UnavailableException} when the Raft group cannot answer now (no leader, shutting down),
- * which callers may retry elsewhere.
+ * {@link UnavailableException} when the Raft group or this controller's replica cannot answer now
+ * (no leader, shutting down, a failed disk), which callers may retry elsewhere.
  */
 public interface ControllerBackend {
   /** This controller's member id. */
@@ -31,8 +31,17 @@ public interface ControllerBackend {
   /** Returns once the local replica has applied everything committed when the call started (ReadIndex). */
   void awaitLinearizable();
 
-  /** The local replica's latest applied image. */
-  ClusterImage localImage();
+  /**
+   * The local replica's state: after a ReadIndex barrier, or as it is when {@code stale} (only
+   * from a replica that serves).
+   */
+  ReplicaState read(boolean stale);
+
+  /**
+   * Returns when the local replica serves reads and watches; throws {@link UnavailableException}
+   * with the reason otherwise (its storage failed, it is still catching up).
+   */
+  void checkServing();
 
   /** How this controller sees the Raft group. */
   ClusterStatus status();

@@ -1,5 +1,6 @@
 package io.nodus.raft.grpc;
 
+import io.grpc.Metadata;
 import io.grpc.MethodDescriptor;
 import io.grpc.ServerMethodDefinition;
 import io.grpc.ServerServiceDefinition;
@@ -23,6 +24,7 @@ import io.nodus.raft.proto.SubmitResponse;
 import io.nodus.raft.proto.WatchRequest;
 import io.nodus.raft.proto.WatchResponse;
 import io.nodus.raft.watch.WatchService;
+import io.nodus.state.ReplicaState;
 import io.nodus.state.codec.ImageCodec;
 import io.nodus.state.proto.Command;
 import io.nodus.state.proto.ResourceKind;
@@ -98,13 +100,11 @@ public final class ControllerService extends ControllerGrpc.ControllerImplBase {
   @Override
   public void read(ReadRequest request, StreamObserver<ReadResponse> response) {
     unary(response, () -> {
-      if (!request.getStale()) {
-        // ReadIndex: once the local replica has applied the leader's commit index, any image
-        // read afterwards reflects every write acknowledged before this call started.
-        backend.awaitLinearizable();
-      }
+      // Linearizable by default: once the local replica has applied the leader's commit index
+      // (ReadIndex), the state reflects every write acknowledged before this call started.
+      ReplicaState state = backend.read(request.getStale());
       return ReadResponse.newBuilder()
-          .setState(ImageCodec.toState(backend.localImage()))
+          .setState(ImageCodec.toState(state.image()).toBuilder().setClusterUuid(state.clusterUuid()))
           .setServedBy(backend.memberId())
           .build();
     });
@@ -117,6 +117,14 @@ public final class ControllerService extends ControllerGrpc.ControllerImplBase {
         response.onError(Status.INVALID_ARGUMENT.withDescription("kinds: " + k + " is not a resource kind").asRuntimeException());
         return;
       }
+    }
+    try {
+      // A replica that does not serve (failed storage, still catching up) could send a state
+      // older than the one the watcher follows: the watcher goes to another controller.
+      backend.checkServing();
+    } catch (UnavailableException e) {
+      response.onError(toStatus(e));
+      return;
     }
     watches.open(request.getFromRevision(), EnumSet.copyOf(kindsOrAll(request)),
         new GrpcWatchStream((ServerCallStreamObserver<WatchResponse>) response));
@@ -154,9 +162,14 @@ public final class ControllerService extends ControllerGrpc.ControllerImplBase {
     response.onCompleted();
   }
 
+  /** The trailer that carries the stable code of an UNAVAILABLE answer (see {@link UnavailableException#code}). */
+  public static final Metadata.Key<String> CODE = Metadata.Key.of("nodus-code", Metadata.ASCII_STRING_MARSHALLER);
+
   private static StatusRuntimeException toStatus(Throwable e) {
-    if (e instanceof UnavailableException) {
-      return Status.UNAVAILABLE.withDescription(e.getMessage()).asRuntimeException();
+    if (e instanceof UnavailableException u) {
+      Metadata trailers = new Metadata();
+      trailers.put(CODE, u.code());
+      return Status.UNAVAILABLE.withDescription(e.getMessage()).asRuntimeException(trailers);
     }
     if (e instanceof IllegalArgumentException) {
       return Status.INVALID_ARGUMENT.withDescription(e.getMessage()).asRuntimeException();

@@ -26,6 +26,9 @@ import java.util.Objects;
  * @param join whether this member joins a running group: it starts outside any configuration
  *     and waits for the group to add it ({@code nodus cluster add-member}); {@code peers} then
  *     lists the running members the controller's client talks to, and this member
+ * @param minFreeBytes usable bytes the data directory must keep: below it the replica stops
+ *     (fails closed) before Raft or RocksDB run out of space mid-write, and it starts again once
+ *     twice this much is free
  * @param unsafeLocalReads a deliberate fault, for the chaos tests only: linearizable reads answer
  *     from the local replica without ReadIndex, so a partitioned or lagging member serves stale
  *     state as if it were current (the checkers must catch it)
@@ -45,6 +48,7 @@ public record ControllerConfig(
     long logSegmentBytes,
     Clock clock,
     boolean join,
+    long minFreeBytes,
     boolean unsafeLocalReads) {
 
   public static final String DEFAULT_CLUSTER_NAME = "nodus";
@@ -52,6 +56,8 @@ public record ControllerConfig(
   public static final long DEFAULT_EVENT_RETENTION = 100_000;
   public static final int DEFAULT_GRPC_PORT = 9401;
   public static final int DEFAULT_RAFT_PORT = 9402;
+  /** Default {@link #minFreeBytes}: room for a few Raft log segments and a RocksDB flush. */
+  public static final long DEFAULT_MIN_FREE_BYTES = 64L << 20;
 
   public ControllerConfig {
     Objects.requireNonNull(memberId, "memberId");
@@ -68,6 +74,9 @@ public record ControllerConfig(
     peers = Collections.unmodifiableMap(new LinkedHashMap<>(peers));
     peerGrpcAddresses = peerGrpcAddresses == null ? Map.of() : Map.copyOf(peerGrpcAddresses);
     raftBind = raftBind == null ? peers.get(memberId) : raftBind;
+    if (minFreeBytes < 0) {
+      throw new IllegalArgumentException("minFreeBytes must be >= 0, got " + minFreeBytes);
+    }
     if (snapshotInterval < 1 || eventRetention < 1 || snapshotsRetained < 1 || logSegmentBytes < 1024) {
       throw new IllegalArgumentException("snapshotInterval, eventRetention and snapshotsRetained must be >= 1 and "
           + "logSegmentBytes >= 1024");
@@ -96,6 +105,7 @@ public record ControllerConfig(
     b.logSegmentBytes = logSegmentBytes;
     b.clock = clock;
     b.join = join;
+    b.minFreeBytes = minFreeBytes;
     b.unsafeLocalReads = unsafeLocalReads;
     return b;
   }
@@ -116,6 +126,7 @@ public record ControllerConfig(
     private long logSegmentBytes = 8L << 20;
     private Clock clock = Clock.systemUTC();
     private boolean join;
+    private long minFreeBytes = DEFAULT_MIN_FREE_BYTES;
     private boolean unsafeLocalReads;
 
     private Builder() {}
@@ -199,6 +210,11 @@ public record ControllerConfig(
       return this;
     }
 
+    public Builder minFreeBytes(long v) {
+      minFreeBytes = v;
+      return this;
+    }
+
     public Builder unsafeLocalReads(boolean v) {
       unsafeLocalReads = v;
       return this;
@@ -211,7 +227,7 @@ public record ControllerConfig(
       }
       return new ControllerConfig(memberId, p, dataDir, raftBind, grpcBind, peerGrpcAddresses, clusterName,
           snapshotInterval, eventRetention, snapshotsRetained, snapshotOnShutdown, logSegmentBytes, clock, join,
-          unsafeLocalReads);
+          minFreeBytes, unsafeLocalReads);
     }
   }
 }

@@ -19,19 +19,17 @@ import java.util.concurrent.Executor;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicReference;
 import org.apache.ratis.client.RaftClient;
-import org.apache.ratis.conf.Parameters;
 import org.apache.ratis.protocol.RaftClientReply;
 import org.apache.ratis.protocol.RaftGroup;
 import org.apache.ratis.protocol.RaftPeerId;
-import org.apache.ratis.server.RaftServer;
-import org.apache.ratis.server.storage.RaftStorage;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
 /**
- * One controller: the Raft server with the {@link NodusStateMachine}, the watch service and the
- * Controller gRPC service (on the network and in-process). Works alone (the embedded
- * single-controller cluster) and as one member of a 3- or 5-member group.
+ * One controller: the watch service, the Controller gRPC service (on the network and in-process)
+ * and the {@link ReplicaSupervisor}, which runs the Raft server with the {@link NodusStateMachine}
+ * and restarts it in-process after a storage fault. Works alone (the embedded single-controller
+ * cluster) and as one member of a 3- or 5-member group.
  *
  * <p>Threading: {@link #start} and {@link #close} are called once, by the owner; everything else
  * is thread-safe.
@@ -42,26 +40,21 @@ public final class ControllerServer implements AutoCloseable {
   private static final int WATCH_BATCH = 256;
 
   private final ControllerConfig config;
-  private final NodusStateMachine stateMachine;
-  private final RaftServer raftServer;
   private final RaftClient raftClient;
   private final RaftClient adminClient;
-  private final RaftBackend backend;
+  private final ReplicaSupervisor supervisor;
   private final WatchService watches;
   private final Server grpcServer;
   private final Server inProcessServer;
   private final String inProcessName;
   private final HostPort grpcAddress;
 
-  private ControllerServer(ControllerConfig config, NodusStateMachine stateMachine, RaftServer raftServer,
-      RaftClient raftClient, RaftClient adminClient, RaftBackend backend, WatchService watches, Server grpcServer,
-      Server inProcessServer, String inProcessName) {
+  private ControllerServer(ControllerConfig config, RaftClient raftClient, RaftClient adminClient, ReplicaSupervisor supervisor,
+      WatchService watches, Server grpcServer, Server inProcessServer, String inProcessName) {
     this.config = config;
-    this.stateMachine = stateMachine;
-    this.raftServer = raftServer;
     this.raftClient = raftClient;
     this.adminClient = adminClient;
-    this.backend = backend;
+    this.supervisor = supervisor;
     this.watches = watches;
     this.grpcServer = grpcServer;
     this.inProcessServer = inProcessServer;
@@ -69,27 +62,20 @@ public final class ControllerServer implements AutoCloseable {
     this.grpcAddress = new HostPort(config.grpcBind().host(), grpcServer.getPort());
   }
 
-  /** Starts a controller and returns once its gRPC service listens (a leader may not be elected yet). */
+  /**
+   * Starts a controller and returns once its gRPC service listens (a leader may not be elected
+   * yet, and the replica may be waiting for its storage: {@link #status()} says so).
+   */
   public static ControllerServer start(ControllerConfig config) throws IOException {
     Files.createDirectories(config.dataDir());
-    NodusStateMachine stateMachine = new NodusStateMachine(config.clock(), config.eventRetention());
     RaftGroup group = RaftSettings.group(config);
-    Parameters parameters = new Parameters();
-    parameters.put(PromptCommitRpc.NOTIFIER, stateMachine.commitNotifier(), PromptCommitRpc.CommitNotifier.class);
-    RaftServer raftServer = RaftServer.newBuilder()
-        .setServerId(RaftPeerId.valueOf(config.memberId()))
-        .setGroup(RaftSettings.serverGroup(config))
-        .setStateMachine(stateMachine)
-        .setProperties(RaftSettings.server(config))
-        .setParameters(parameters)
-        .setOption(RaftStorage.StartupOption.RECOVER)
-        .build();
     RaftClient raftClient = null;
     RaftClient adminClient = null;
+    ReplicaSupervisor supervisor = null;
     WatchService watches = null;
     Server grpcServer = null;
+    Server inProcess = null;
     try {
-      raftServer.start();
       raftClient = RaftClient.newBuilder()
           .setProperties(RaftSettings.client())
           .setRaftGroup(group)
@@ -101,11 +87,10 @@ public final class ControllerServer implements AutoCloseable {
           .setRetryPolicy(RaftSettings.adminRetry())
           .build();
       AtomicReference<String> boundGrpc = new AtomicReference<>(config.grpcBind().toString());
-      RaftBackend backend = new RaftBackend(config, raftServer.getDivision(group.getGroupId()), raftClient, adminClient,
-          stateMachine, boundGrpc::get);
-      watches = new WatchService(stateMachine::image, stateMachine::events, backend::awaitLinearizable, WATCH_BATCH);
-      stateMachine.addAppliedListener(watches::onApplied);
-      ControllerService service = new ControllerService(backend, watches);
+      supervisor = new ReplicaSupervisor(config, raftClient, adminClient, boundGrpc::get);
+      ReplicaSupervisor s = supervisor;
+      watches = new WatchService(config.memberId(), s::state, s::events, s::awaitLinearizable, WATCH_BATCH);
+      ControllerService service = new ControllerService(supervisor, watches);
       grpcServer = NettyServerBuilder
           .forAddress(new InetSocketAddress(config.grpcBind().host(), config.grpcBind().port()))
           .addService(service.definition())
@@ -125,22 +110,37 @@ public final class ControllerServer implements AutoCloseable {
           .start();
       boundGrpc.set(config.grpcBind().host() + ":" + grpcServer.getPort());
       String inProcessName = "nodus-controller-" + config.memberId() + "-" + UUID.randomUUID();
-      Server inProcess = InProcessServerBuilder.forName(inProcessName).addService(service.definition()).build().start();
-      ControllerServer server = new ControllerServer(config, stateMachine, raftServer, raftClient, adminClient, backend,
-          watches, grpcServer, inProcess, inProcessName);
-      log.info("controller started id={} raft={} grpc={} peers={} join={}", config.memberId(), config.raftBind(),
-          server.grpcAddress(), config.peers().size(), config.join());
+      inProcess = InProcessServerBuilder.forName(inProcessName).addService(service.definition()).build().start();
+      WatchService w = watches;
+      supervisor.start(new ReplicaSupervisor.Listener() {
+        @Override
+        public void onApplied() {
+          w.onApplied();
+        }
+
+        @Override
+        public void onStopped(String reason) {
+          w.endAll(reason);
+        }
+      });
+      ControllerServer server = new ControllerServer(config, raftClient, adminClient, supervisor, watches, grpcServer,
+          inProcess, inProcessName);
+      log.info("controller started id={} raft={} grpc={} peers={} join={} replica={}", config.memberId(), config.raftBind(),
+          server.grpcAddress(), config.peers().size(), config.join(), supervisor.health().getCondition());
       return server;
     } catch (IOException | RuntimeException e) {
       if (grpcServer != null) {
         grpcServer.shutdownNow();
+      }
+      if (inProcess != null) {
+        inProcess.shutdownNow();
       }
       if (watches != null) {
         watches.close();
       }
       closeQuietly(adminClient);
       closeQuietly(raftClient);
-      closeQuietly(raftServer);
+      closeQuietly(supervisor);
       throw e;
     }
   }
@@ -163,18 +163,28 @@ public final class ControllerServer implements AutoCloseable {
     return GrpcControlPlaneClient.builder().inProcess(inProcessName).build();
   }
 
-  /** The state machine, for status pages and tests. */
+  /** The running replica's backend, for tests of what Raft keeps; throws while the replica is stopped. */
   RaftBackend backend() {
-    return backend;
+    return running().backend();
   }
 
+  /** The running replica's state machine, for status pages and tests; throws while the replica is stopped. */
   public NodusStateMachine stateMachine() {
-    return stateMachine;
+    return running().stateMachine();
   }
 
-  /** How this controller sees the group. */
+  private Replica running() {
+    Replica r = supervisor.replica();
+    if (r == null) {
+      throw new IllegalStateException("the replica of controller " + config.memberId() + " is stopped: "
+          + supervisor.health().getReason());
+    }
+    return r;
+  }
+
+  /** How this controller sees the group, with its replica's health. */
   public ClusterStatus status() {
-    return backend.status();
+    return supervisor.status();
   }
 
   /** Number of open watch streams. */
@@ -184,7 +194,7 @@ public final class ControllerServer implements AutoCloseable {
 
   /** Takes a snapshot now (a RocksDB checkpoint) and returns the log index it covers. */
   public long takeSnapshot() throws IOException {
-    stateMachine.snapshotNow();
+    stateMachine().snapshotNow();
     RaftClientReply reply = raftClient.getSnapshotManagementApi(RaftPeerId.valueOf(config.memberId())).create(1, 30_000);
     if (!reply.isSuccess()) {
       throw new IOException("snapshot failed: " + reply.getException(), reply.getException());
@@ -198,14 +208,14 @@ public final class ControllerServer implements AutoCloseable {
     grpcServer.shutdown();
     inProcessServer.shutdown();
     watches.close();
-    backend.close();
     // Unary calls still waiting on Raft end with UNAVAILABLE once the clients close.
     closeQuietly(adminClient);
     closeQuietly(raftClient);
     awaitOrKill(grpcServer);
     awaitOrKill(inProcessServer);
-    closeQuietly(raftServer);
-    log.info("controller stopped id={} revision={}", config.memberId(), stateMachine.image().revision());
+    long revision = supervisor.state().image().revision();
+    closeQuietly(supervisor);
+    log.info("controller stopped id={} revision={}", config.memberId(), revision);
   }
 
   private static void awaitOrKill(Server server) {

@@ -4,7 +4,10 @@ import com.google.protobuf.InvalidProtocolBufferException;
 import io.nodus.raft.storage.CheckpointDirectory.Checkpoint;
 import io.nodus.raft.storage.Directories;
 import io.nodus.raft.storage.LogPosition;
+import io.nodus.raft.storage.RaftLogFiles;
 import io.nodus.raft.storage.StateStore;
+import io.nodus.raft.storage.StorageException;
+import io.nodus.raft.storage.StorageProbe;
 import io.nodus.state.CommandApplier;
 import io.nodus.state.LoggedEntry;
 import io.nodus.state.ReplicaState;
@@ -16,6 +19,7 @@ import io.nodus.state.proto.Event;
 import io.nodus.state.proto.LoggedCommand;
 import java.io.IOException;
 import java.nio.ByteBuffer;
+import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.Clock;
 import java.util.List;
@@ -24,6 +28,8 @@ import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.CopyOnWriteArrayList;
 import java.util.concurrent.ExecutionException;
 import java.util.concurrent.atomic.AtomicLong;
+import java.util.function.Consumer;
+import java.util.function.LongSupplier;
 import org.apache.ratis.proto.RaftProtos.LogEntryProto;
 import org.apache.ratis.proto.RaftProtos.StateMachineLogEntryProto;
 import org.apache.ratis.protocol.ClientId;
@@ -62,6 +68,8 @@ public final class NodusStateMachine extends BaseStateMachine {
   private static final String LIVE_DB = "db";
 
   private final Clock clock;
+  private final LongSupplier monotonicMillis;
+  private final Consumer<String> faults;
   private final long eventRetention;
   private final CheckpointSnapshotStorage snapshots = new CheckpointSnapshotStorage();
   private final CheckpointWriter checkpoints = new CheckpointWriter(snapshots, this::purgeLogBehind);
@@ -81,17 +89,22 @@ public final class NodusStateMachine extends BaseStateMachine {
   private volatile long storedIndex = -1;
 
   /**
-   * @param clock the leader's clock, read only when a command enters the log (never in apply)
+   * @param clock the leader's wall clock, read only when a command enters the log (never in apply)
+   * @param monotonicMillis the leader's monotonic clock in milliseconds, read with it: the cluster
+   *     clock advances by what it measures (see {@link io.nodus.state.ClusterClock})
    * @param eventRetention how many of the most recent events the store keeps at least
+   * @param faults told (once or more, on Ratis' threads) when this replica's storage failed
    */
+  public NodusStateMachine(Clock clock, LongSupplier monotonicMillis, long eventRetention, Consumer<String> faults) {
+    this.clock = clock;
+    this.monotonicMillis = monotonicMillis;
+    this.eventRetention = eventRetention;
+    this.faults = faults;
+  }
+
   /** The leader's log appenders, woken when an entry commits; given to Ratis' transport. */
   PromptCommitRpc.CommitNotifier commitNotifier() {
     return commitNotifier;
-  }
-
-  public NodusStateMachine(Clock clock, long eventRetention) {
-    this.clock = clock;
-    this.eventRetention = eventRetention;
   }
 
   /** Where this process's own submissions take their answers. */
@@ -158,17 +171,34 @@ public final class NodusStateMachine extends BaseStateMachine {
   public void initialize(RaftServer server, RaftGroupId groupId, RaftStorage raftStorage) throws IOException {
     super.initialize(server, groupId, raftStorage);
     snapshots.init(raftStorage);
-    openStore(snapshots.refresh());
+    try {
+      openStore(snapshots.refresh(), RaftLogFiles.firstIndex(raftStorage.getStorageDir().getCurrentDir().toPath()));
+    } catch (StoreUnavailableException e) {
+      throw e;
+    } catch (IOException | RuntimeException e) {
+      // Restoring a checkpoint, moving a corrupt store aside, listing the log: the disk failed.
+      throw new StoreUnavailableException("state store cannot be prepared: " + StorageProbe.describe(e), e);
+    }
     getLifeCycle().transition(LifeCycle.State.STARTING);
     getLifeCycle().transition(LifeCycle.State.RUNNING);
   }
 
   /**
    * Opens the live database, or rebuilds it from the latest checkpoint when it is missing,
-   * unreadable or older than that checkpoint. Ratis then replays the log after the checkpoint;
+   * corrupt or older than that checkpoint. Ratis then replays the log after the checkpoint;
    * entries the live database already holds are skipped in {@link #applyTransaction}.
+   *
+   * <p>Fails closed: a store that cannot be reached (a full disk, an I/O or permission error, a
+   * schema this build does not read) is never discarded, and this replica does not start, so it
+   * neither serves nor votes until the store can be opened (a restart with the store discarded
+   * served an empty state at revision 0 while thousands of policies sat on the unreadable disk).
+   * A corrupt store is moved aside, not deleted. A rebuild that would leave a gap (no checkpoint
+   * and a Raft log purged past its first entry) is refused: the member must be wiped and added
+   * again, so that it installs the leader's snapshot.
+   *
+   * @param logStart the first index of the Raft log on disk, or -1 when there is none
    */
-  private void openStore(Optional<Checkpoint> latest) {
+  private void openStore(Optional<Checkpoint> latest, long logStart) throws IOException {
     Path live = snapshots.stateMachineDir().resolve(LIVE_DB);
     StateStore.Loaded loaded = null;
     StateStore opened = null;
@@ -176,16 +206,21 @@ public final class NodusStateMachine extends BaseStateMachine {
       try {
         opened = StateStore.open(live, eventRetention);
         loaded = opened.load();
-        if (latest.isPresent() && loaded.applied().index() < latest.get().position().index()) {
-          log.warn("live store behind checkpoint stored={} checkpoint={}", loaded.applied().index(), latest.get().position().index());
+      } catch (StorageException e) {
+        if (opened != null) {
           opened.close();
           opened = null;
         }
-      } catch (RuntimeException e) {
-        log.warn("live store unreadable dir={} error={}", live, e.toString());
-        if (opened != null) {
-          opened.close();
+        if (!e.corrupt()) {
+          throw new StoreUnavailableException("state store " + live + " cannot be opened: " + e.getMessage(), e);
         }
+        Path aside = live.resolveSibling(LIVE_DB + ".corrupt-" + System.currentTimeMillis());
+        Files.move(live, aside);
+        log.error("state store corrupt, moved aside; rebuilding dir={} aside={} error={}", live, aside, e.getMessage());
+      }
+      if (opened != null && latest.isPresent() && loaded.applied().index() < latest.get().position().index()) {
+        log.warn("live store behind checkpoint stored={} checkpoint={}", loaded.applied().index(), latest.get().position().index());
+        opened.close();
         opened = null;
       }
     }
@@ -193,12 +228,23 @@ public final class NodusStateMachine extends BaseStateMachine {
       if (latest.isPresent()) {
         log.info("restoring store from checkpoint dir={}", latest.get().dir().getFileName());
         StateStore.restore(latest.get().dir(), live);
+      } else if (logStart > 0) {
+        throw new StoreUnavailableException("state store " + live + " is missing, there is no checkpoint, and the Raft log starts at index "
+            + logStart + " (the entries before it were purged): this member cannot rebuild its state; wipe its data "
+            + "directory and add it to the group again", null);
       } else {
         // Without a checkpoint the log was never purged: an empty store plus a full replay rebuilds it.
         Directories.deleteRecursively(live);
       }
-      opened = StateStore.open(live, eventRetention);
-      loaded = opened.load();
+      try {
+        opened = StateStore.open(live, eventRetention);
+        loaded = opened.load();
+      } catch (StorageException e) {
+        if (opened != null) {
+          opened.close();
+        }
+        throw new StoreUnavailableException("state store " + live + " cannot be rebuilt: " + e.getMessage(), e);
+      }
     }
     store = opened;
     state = loaded.state();
@@ -207,6 +253,31 @@ public final class NodusStateMachine extends BaseStateMachine {
         .orElse(TermIndex.INITIAL_VALUE));
     log.info("state machine loaded revision={} storedIndex={} snapshotIndex={}", state.image().revision(), storedIndex,
         latest.map(c -> c.position().index()).orElse(-1L));
+  }
+
+  /**
+   * Ratis failed to write the log (a full disk, an I/O error): nothing after the failed entry can
+   * be made durable here. The controller stops this replica and starts it again once its disk
+   * takes writes.
+   */
+  @Override
+  public void notifyLogFailed(Throwable cause, LogEntryProto failedEntry) {
+    storageFault("raft log write failed" + (failedEntry == null ? "" : " at index " + failedEntry.getIndex()) + ": "
+        + StorageProbe.describe(rootCause(cause)));
+  }
+
+  /** Tells the owner that this replica's storage failed; it must not go on. */
+  private void storageFault(String reason) {
+    log.error("storage fault, this replica stops reason=\"{}\"", reason);
+    faults.accept(reason);
+  }
+
+  private static Throwable rootCause(Throwable t) {
+    Throwable c = t;
+    while (c.getCause() != null && c.getCause() != c) {
+      c = c.getCause();
+    }
+    return c;
   }
 
   @Override
@@ -244,14 +315,17 @@ public final class NodusStateMachine extends BaseStateMachine {
   public TransactionContext startTransaction(RaftClientRequest request) {
     TransactionContext.Builder trx = TransactionContext.newBuilder().setStateMachine(this).setClientRequest(request);
     try {
-      // Controllers send batches of commands (a LoggedCommand without time). The leader's clock
-      // is read here, once, so that every replica applies the same time.
+      // Controllers send batches of commands (a LoggedCommand without time). The leader's clocks
+      // are read here, once, so that every replica advances the cluster clock alike.
       ByteString content = request.getMessage().getContent();
       LoggedCommand.parseFrom(content.asReadOnlyByteBuffer());
       // Parsed to refuse garbage before it enters the log; not rebuilt: a serialized message
       // followed by another is their merge, and a later scalar field wins, so appending the
       // time's field sets it without copying the commands.
-      ByteString time = UnsafeByteOperations.unsafeWrap(LoggedCommand.newBuilder().setLeaderTimeMillis(clock.millis()).build().toByteArray());
+      ByteString time = UnsafeByteOperations.unsafeWrap(LoggedCommand.newBuilder()
+          .setLeaderTimeMillis(clock.millis())
+          .setLeaderMonotonicMillis(monotonicMillis.getAsLong())
+          .build().toByteArray());
       return trx.setLogData(content.concat(time)).build();
     } catch (InvalidProtocolBufferException e) {
       return trx.build().setException(new IOException("request is not a nodus.v1.LoggedCommand", e));
@@ -274,7 +348,7 @@ public final class NodusStateMachine extends BaseStateMachine {
     ReplicaState before = state;
     // An entry holds one command or a batch (group commit): each is applied in order against the
     // state the previous one left, and all of them are stored in one write batch.
-    CommandApplier.EntryApplied applied = CommandApplier.applyEntry(before, logged, index);
+    CommandApplier.EntryApplied applied = CommandApplier.applyEntry(before, logged, index, entry.getTerm());
     ReplicaState current = applied.state();
     List<Command> commands = logged.commands();
     for (int i = 0; i < applied.commands().size(); i++) {
@@ -300,8 +374,9 @@ public final class NodusStateMachine extends BaseStateMachine {
     try {
       store.commit(position, ImageResources.changes(before, applied), applied.events(), applied.encodedEvents());
     } catch (RuntimeException e) {
-      // Thrown, not returned as a failed future: Ratis then stops applying instead of moving on.
-      log.error("cannot persist entry index={} revision={}", index, current.image().revision(), e);
+      // Thrown, not returned as a failed future: Ratis then stops applying instead of moving on,
+      // and the image stays at the last entry the store holds; the owner restarts this replica.
+      storageFault("state store write failed at index " + index + ": " + StorageProbe.describe(rootCause(e)));
       throw e;
     }
     storedIndex = index;

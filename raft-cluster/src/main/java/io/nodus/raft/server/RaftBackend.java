@@ -1,7 +1,6 @@
 package io.nodus.raft.server;
 
 import com.google.protobuf.InvalidProtocolBufferException;
-import io.nodus.raft.grpc.ControllerBackend;
 import io.nodus.raft.grpc.UnavailableException;
 import io.nodus.raft.proto.AddMemberRequest;
 import io.nodus.raft.proto.ClusterStatus;
@@ -44,11 +43,12 @@ import org.apache.ratis.thirdparty.com.google.protobuf.ByteString;
 import org.apache.ratis.thirdparty.com.google.protobuf.UnsafeByteOperations;
 
 /**
- * The controller as the gRPC service sees it: writes and linearizable reads go through a Ratis
- * client inside the controller (which finds the leader and rides out elections), stale reads and
- * status come from the local replica, membership changes go through {@link MembershipChanges}. Thread-safe: the Ratis client is shared by all gRPC threads.
+ * One replica's access to Raft: writes and linearizable reads go through a Ratis client inside the
+ * controller (which finds the leader and rides out elections), status comes from the local
+ * replica, membership changes go through {@link MembershipChanges}. The {@link ReplicaSupervisor}
+ * serves the gRPC service through it. Thread-safe: the Ratis client is shared by all gRPC threads.
  */
-final class RaftBackend implements ControllerBackend {
+final class RaftBackend {
   /** A follower the leader has not heard from for this long is not reported as a follower. */
   private static final long FOLLOWER_SILENCE_MILLIS = 5_000;
 
@@ -91,18 +91,15 @@ final class RaftBackend implements ControllerBackend {
     return localClient;
   }
 
-  @Override
   public String memberId() {
     return config.memberId();
   }
 
-  @Override
   public String leaderId() {
     RaftPeerId leader = division.getInfo().getLeaderId();
     return leader == null ? "" : leader.toString();
   }
 
-  @Override
   public CompletableFuture<com.google.protobuf.ByteString> submitEncoded(Command command) {
     return batcher.submitEncodedAsync(command);
   }
@@ -173,7 +170,6 @@ final class RaftBackend implements ControllerBackend {
     batcher.close();
   }
 
-  @Override
   public void awaitLinearizable() {
     if (config.unsafeLocalReads()) {
       // The chaos tests' deliberate fault: answer from whatever this replica has applied.
@@ -192,12 +188,6 @@ final class RaftBackend implements ControllerBackend {
     }
   }
 
-  @Override
-  public ClusterImage localImage() {
-    return stateMachine.image();
-  }
-
-  @Override
   public ClusterStatus status() {
     DivisionInfo info = division.getInfo();
     RaftPeerId leader = info.getLeaderId();
@@ -215,7 +205,8 @@ final class RaftBackend implements ControllerBackend {
         .setRequestWindowSize(state.state().requests().size())
         .setSnapshotIndex(snapshot == null ? 0 : Math.max(0, snapshot.getIndex()))
         .setSnapshotsInstalled(stateMachine.snapshotsInstalled())
-        .setLogStartIndex(Math.max(0, division.getRaftLog().getStartIndex()));
+        .setLogStartIndex(Math.max(0, division.getRaftLog().getStartIndex()))
+        .setClusterUuid(state.state().clusterUuid());
     Map<String, MemberRole> roles = roles(info, leader);
     List<RaftPeer> peers = new ArrayList<>(division.getRaftConf().getCurrentPeers());
     peers.sort(Comparator.comparing(p -> p.getId().toString()));
@@ -262,12 +253,10 @@ final class RaftBackend implements ControllerBackend {
     };
   }
 
-  @Override
   public MembershipResponse addMember(AddMemberRequest request) {
     return membership.add(request);
   }
 
-  @Override
   public MembershipResponse removeMember(RemoveMemberRequest request) {
     return membership.remove(request);
   }
@@ -276,7 +265,7 @@ final class RaftBackend implements ControllerBackend {
   private HashedState hashes(ReplicaState state) {
     HashedState h = hashed;
     if (h.state() != state) {
-      h = new HashedState(state, ImageCodec.stateHash(state.image()), ImageCodec.windowHash(state.requests()));
+      h = new HashedState(state, ImageCodec.stateHash(state.image()), ImageCodec.windowHash(state));
       hashed = h;
     }
     return h;

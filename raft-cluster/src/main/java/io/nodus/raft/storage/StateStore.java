@@ -42,9 +42,10 @@ import org.slf4j.LoggerFactory;
 public final class StateStore implements AutoCloseable {
   /**
    * Version of the on-disk layout; a store with another version is refused. 2: services, IPAM
-   * pools and allocations (node pod CIDRs included), members and the request window.
+   * pools and allocations (node pod CIDRs included), members and the request window. 3: the replica
+   * record (cluster clock and cluster id).
    */
-  public static final int SCHEMA_VERSION = 2;
+  public static final int SCHEMA_VERSION = 3;
 
   private static final Logger log = LoggerFactory.getLogger(StateStore.class);
   private static final byte[] APPLIED_KEY = "applied".getBytes(StandardCharsets.UTF_8);
@@ -121,6 +122,9 @@ public final class StateStore implements AutoCloseable {
       return new Loaded(ImageResources.load(records), applied == null ? LogPosition.NONE : LogPosition.fromBytes(applied));
     } catch (RocksDBException e) {
       throw new StorageException("cannot read store " + dir, e);
+    } catch (IllegalStateException | IllegalArgumentException e) {
+      // A record that does not parse, or a key of no known kind: the content is damaged.
+      throw StorageException.corrupt("store " + dir + " holds a record that cannot be read", e);
     } finally {
       r.unlock();
     }

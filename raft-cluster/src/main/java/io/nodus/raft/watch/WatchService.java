@@ -1,5 +1,6 @@
 package io.nodus.raft.watch;
 
+import io.nodus.state.ReplicaState;
 import io.nodus.state.image.ClusterImage;
 import io.nodus.state.proto.Event;
 import io.nodus.state.proto.ResourceKind;
@@ -44,7 +45,8 @@ public final class WatchService implements AutoCloseable {
     void await() throws Exception;
   }
 
-  private final Supplier<ClusterImage> current;
+  private final String memberId;
+  private final Supplier<ReplicaState> current;
   private final History history;
   private final ReadBarrier barrier;
   private final int batchSize;
@@ -54,12 +56,14 @@ public final class WatchService implements AutoCloseable {
   private volatile boolean closed;
 
   /**
-   * @param current the latest applied image (its revision is the newest stored event)
+   * @param memberId this controller's id, which stream headers name
+   * @param current the latest applied state (its image's revision is the newest stored event)
    * @param history the stored events
    * @param barrier a linearizable sync, used to tell a lagging replica from a bad from_revision
    * @param batchSize events read from storage at a time per watcher
    */
-  public WatchService(Supplier<ClusterImage> current, History history, ReadBarrier barrier, int batchSize) {
+  public WatchService(String memberId, Supplier<ReplicaState> current, History history, ReadBarrier barrier, int batchSize) {
+    this.memberId = memberId;
     this.current = current;
     this.history = history;
     this.barrier = barrier;
@@ -93,6 +97,17 @@ public final class WatchService implements AutoCloseable {
     }
   }
 
+  /**
+   * Ends every open watch with UNAVAILABLE and {@code reason} (the replica behind them stopped);
+   * clients resume at another controller, or here once it serves again. New watches are still
+   * accepted: the caller refuses them while the replica does not serve.
+   */
+  public void endAll(String reason) {
+    for (Watcher w : watchers) {
+      w.end(reason);
+    }
+  }
+
   /** Number of open watches. */
   public int activeWatchers() {
     return watchers.size();
@@ -120,7 +135,16 @@ public final class WatchService implements AutoCloseable {
   }
 
   ClusterImage current() {
-    return current.get();
+    return current.get().image();
+  }
+
+  String memberId() {
+    return memberId;
+  }
+
+  /** The cluster's unique id as the replica knows it; empty before the cluster's first entry. */
+  String clusterUuid() {
+    return current.get().clusterUuid();
   }
 
   History history() {

@@ -1,5 +1,6 @@
 package io.nodus.raft.watch;
 
+import io.nodus.raft.proto.WatchHeader;
 import io.nodus.raft.proto.WatchResponse;
 import io.nodus.raft.storage.StorageException;
 import io.nodus.state.codec.ImageCodec;
@@ -44,6 +45,8 @@ final class Watcher implements Runnable {
   private boolean signalled;
   /** Revision the watcher knows it has covered (last item sent), for progress items. */
   private long covered;
+  /** Why the service ended this watch (its replica stopped); null while it runs. */
+  private volatile String ended;
 
   Watcher(long fromRevision, Set<ResourceKind> kinds, WatchStream stream, WatchService service) {
     this.fromRevision = fromRevision;
@@ -51,6 +54,12 @@ final class Watcher implements Runnable {
     this.stream = stream;
     this.service = service;
     this.covered = Math.max(0, fromRevision - 1);
+  }
+
+  /** Ends this watch with UNAVAILABLE and {@code reason}, from any thread. */
+  void end(String reason) {
+    ended = reason;
+    wake();
   }
 
   void wake() {
@@ -70,7 +79,9 @@ final class Watcher implements Runnable {
       while (next > 0 && live()) {
         next = pump(next);
       }
-      if (service.isClosed() && !stream.isCancelled()) {
+      if (ended != null) {
+        fail(WatchError.UNAVAILABLE, "replica stopped: " + ended);
+      } else if (service.isClosed() && !stream.isCancelled()) {
         stream.fail(WatchError.UNAVAILABLE, "controller is shutting down");
       }
     } catch (StorageException e) {
@@ -90,9 +101,17 @@ final class Watcher implements Runnable {
     }
   }
 
-  /** The first revision to send, after the snapshot if one was due; 0 when the watch was refused. */
+  /**
+   * The first revision to send, after the header and the snapshot if one was due; 0 when the
+   * watch was refused.
+   */
   private long begin() throws InterruptedException {
     ClusterImage image = service.current();
+    if (!awaitReady()) {
+      return 0;
+    }
+    stream.send(WatchResponse.newBuilder().setHeader(WatchHeader.newBuilder()
+        .setClusterUuid(service.clusterUuid()).setRevision(image.revision()).setServedBy(service.memberId())).build());
     if (fromRevision == 0) {
       return sendSnapshot(image) ? image.revision() + 1 : 0;
     }
@@ -154,7 +173,8 @@ final class Watcher implements Runnable {
     if (!awaitReady()) {
       return false;
     }
-    stream.send(WatchResponse.newBuilder().setSnapshot(ResourceKinds.filter(ImageCodec.toState(image), kinds)).build());
+    stream.send(WatchResponse.newBuilder().setSnapshot(ResourceKinds.filter(ImageCodec.toState(image), kinds).toBuilder()
+        .setClusterUuid(service.clusterUuid())).build());
     covered = image.revision();
     return true;
   }
@@ -181,7 +201,7 @@ final class Watcher implements Runnable {
   }
 
   private boolean live() {
-    return !service.isClosed() && !stream.isCancelled();
+    return ended == null && !service.isClosed() && !stream.isCancelled();
   }
 
   private void await() throws InterruptedException {

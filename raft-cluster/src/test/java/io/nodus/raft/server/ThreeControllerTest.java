@@ -12,6 +12,7 @@ import io.nodus.raft.proto.Member;
 import io.nodus.raft.proto.MemberRole;
 import io.nodus.raft.proto.MembershipResponse;
 import io.nodus.raft.testing.Await;
+import io.nodus.raft.testing.Fixtures;
 import io.nodus.raft.testing.InProcessCluster;
 import io.nodus.raft.testing.RecordingListener;
 import io.nodus.state.proto.ClusterState;
@@ -153,6 +154,7 @@ class ThreeControllerTest {
 
       Await.until(WAIT, "the restarted follower catches up",
           () -> restarted.status().getRevision() == leaderStatus.getRevision());
+      Fixtures.awaitServing(restarted);
 
       assertThat(restarted.status().getStateHash()).isEqualTo(cluster.server(leader).status().getStateHash());
       assertThat(restarted.stateMachine().snapshotsInstalled()).isPositive();

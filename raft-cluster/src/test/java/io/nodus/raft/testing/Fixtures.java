@@ -19,7 +19,10 @@ import io.nodus.state.proto.Policy;
 import io.nodus.state.proto.PolicyRule;
 import io.nodus.state.proto.RegisterNode;
 import io.nodus.state.proto.UpsertPolicy;
+import io.nodus.raft.proto.ReplicaCondition;
+import io.nodus.raft.server.ControllerServer;
 import java.io.IOException;
+import java.time.Duration;
 import java.io.UncheckedIOException;
 import java.net.ServerSocket;
 import java.nio.file.Path;
@@ -88,6 +91,19 @@ public final class Fixtures {
     } catch (IOException e) {
       throw new UncheckedIOException(e);
     }
+  }
+
+  /** Starts a controller and waits until its replica serves (it has shown it applied everything committed). */
+  public static ControllerServer startServing(ControllerConfig config) throws IOException {
+    ControllerServer server = ControllerServer.start(config);
+    awaitServing(server);
+    return server;
+  }
+
+  /** Waits until {@code server}'s replica serves reads and watches. */
+  public static void awaitServing(ControllerServer server) {
+    Await.until(Duration.ofSeconds(30), "controller " + server.memberId() + " serves",
+        () -> server.status().getHealth().getCondition() == ReplicaCondition.SERVING);
   }
 
   /** One controller on loopback, free Raft port, gRPC port picked at bind time, small snapshot interval. */

@@ -1,6 +1,7 @@
 package io.nodus.raft.testing;
 
 import io.nodus.raft.proto.ClusterStatus;
+import io.nodus.raft.proto.ReplicaCondition;
 import io.nodus.raft.server.ControllerConfig;
 import io.nodus.raft.server.ControllerServer;
 import io.nodus.raft.server.HostPort;
@@ -70,17 +71,21 @@ public final class InProcessCluster implements AutoCloseable {
     return servers.length;
   }
 
-  /** Index of the member every running member agrees is the leader, waiting for an election. */
+  /**
+   * Index of the member every running member agrees is the leader, waiting for an election and
+   * for every running member to serve (a member serves once it has shown it is current).
+   */
   public int awaitLeader(Duration timeout) {
     int[] leader = {-1};
-    Await.until(timeout, "a leader all running members agree on", () -> {
+    Await.until(timeout, "a leader all running members agree on, every member serving", () -> {
       String id = null;
       for (ControllerServer s : servers) {
         if (s == null) {
           continue;
         }
         ClusterStatus st = s.status();
-        if (st.getLeaderId().isEmpty() || (id != null && !id.equals(st.getLeaderId()))) {
+        if (st.getLeaderId().isEmpty() || (id != null && !id.equals(st.getLeaderId()))
+            || st.getHealth().getCondition() != ReplicaCondition.SERVING) {
           return false;
         }
         id = st.getLeaderId();

@@ -2,6 +2,7 @@ package io.nodus.raft.testing;
 
 import io.nodus.raft.client.GrpcControlPlaneClient;
 import io.nodus.raft.proto.ClusterStatus;
+import io.nodus.raft.proto.ReplicaCondition;
 import io.nodus.raft.server.HostPort;
 import java.nio.file.Path;
 import java.time.Duration;
@@ -130,14 +131,18 @@ public final class ProcessCluster implements AutoCloseable {
     return c;
   }
 
-  /** The leader's id as the live members {@code live} agree on it. */
+  /** The leader's id as the live members {@code live} agree on it, once each of them serves. */
   public String awaitLeader(Collection<String> live, Duration timeout) {
-    return Await.value(timeout, "a leader the live members agree on", () -> {
+    return Await.value(timeout, "a leader the live members agree on, each serving", () -> {
       String leader = null;
       for (String id : live) {
-        String l = statusOf(id).getLeaderId();
+        ClusterStatus status = statusOf(id);
+        String l = status.getLeaderId();
         if (l.isEmpty() || (leader != null && !leader.equals(l))) {
           throw new IllegalStateException("no agreed leader yet: " + id + " says '" + l + "'");
+        }
+        if (status.getHealth().getCondition() != ReplicaCondition.SERVING) {
+          throw new IllegalStateException(id + " does not serve yet: " + status.getHealth());
         }
         leader = l;
       }

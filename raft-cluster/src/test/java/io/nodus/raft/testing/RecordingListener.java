@@ -1,6 +1,7 @@
 package io.nodus.raft.testing;
 
 import io.nodus.raft.client.ControlPlaneException;
+import io.nodus.raft.client.StaleStream;
 import io.nodus.raft.client.WatchListener;
 import io.nodus.state.proto.ClusterState;
 import io.nodus.state.proto.Event;
@@ -12,6 +13,7 @@ public class RecordingListener implements WatchListener {
   private final List<ClusterState> snapshots = new ArrayList<>();
   private final List<Event> events = new ArrayList<>();
   private long progress = -1;
+  private final List<StaleStream> stale = new ArrayList<>();
   private ControlPlaneException error;
   private boolean closed;
 
@@ -28,6 +30,11 @@ public class RecordingListener implements WatchListener {
   @Override
   public synchronized void onProgress(long revision) {
     progress = revision;
+  }
+
+  @Override
+  public synchronized void onStale(StaleStream s) {
+    stale.add(s);
   }
 
   @Override
@@ -50,6 +57,11 @@ public class RecordingListener implements WatchListener {
 
   public synchronized List<Long> eventRevisions() {
     return events.stream().map(Event::getRevision).toList();
+  }
+
+  /** Streams the watch refused: another cluster's, or behind what was delivered. */
+  public synchronized List<StaleStream> stale() {
+    return List.copyOf(stale);
   }
 
   public synchronized ControlPlaneException error() {

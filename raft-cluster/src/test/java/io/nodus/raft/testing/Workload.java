@@ -99,6 +99,13 @@ public final class Workload implements AutoCloseable {
         return client.submit(c);
       } catch (ControlPlaneException e) {
         failedCalls.incrementAndGet();
+        // A controller may refuse at once (its disk failed): pause as a client would.
+        try {
+          Thread.sleep(25);
+        } catch (InterruptedException ie) {
+          Thread.currentThread().interrupt();
+          return null;
+        }
       }
     }
     return null;

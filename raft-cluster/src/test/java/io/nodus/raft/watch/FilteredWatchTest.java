@@ -97,7 +97,7 @@ class FilteredWatchTest {
     // Five events of history: a resume from before the skipped policies would need a snapshot.
     HostPort grpc = new HostPort("127.0.0.1", Fixtures.freePort());
     ControllerConfig config = Fixtures.single(dataDir).grpcBind(grpc).eventRetention(5).build();
-    server = ControllerServer.start(config);
+    server = Fixtures.startServing(config);
     client = server.client();
     try (GrpcControlPlaneClient remote = GrpcControlPlaneClient.connect(List.of(grpc.toString()))) {
       ProgressListener listener = new ProgressListener();

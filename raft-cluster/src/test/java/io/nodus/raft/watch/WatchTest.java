@@ -5,8 +5,9 @@ import static io.nodus.raft.testing.Fixtures.upsertPolicy;
 import static org.assertj.core.api.Assertions.assertThat;
 
 import io.nodus.raft.client.ControlPlaneClient;
-import io.nodus.raft.client.ControlPlaneException;
 import io.nodus.raft.client.GrpcControlPlaneClient;
+import io.nodus.raft.client.StaleStream;
+import io.nodus.raft.client.WatchStart;
 import io.nodus.raft.client.WatchSubscription;
 import io.nodus.raft.server.ControllerConfig;
 import io.nodus.raft.server.ControllerServer;
@@ -14,6 +15,7 @@ import io.nodus.raft.server.HostPort;
 import io.nodus.raft.testing.Await;
 import io.nodus.raft.testing.Fixtures;
 import io.nodus.raft.testing.RecordingListener;
+import io.nodus.state.proto.ClusterState;
 import java.nio.file.Path;
 import java.time.Duration;
 import java.util.List;
@@ -109,16 +111,69 @@ class WatchTest {
   }
 
   @Test
-  void beyondTheCurrentRevisionIsOutOfRange() throws Exception {
+  void beyondTheCurrentRevisionIsRefusedAsStaleUntilTheLogGetsThere() throws Exception {
     start(Fixtures.single(dataDir).build());
     submitPolicies(1, 2);
     RecordingListener listener = new RecordingListener();
 
-    client.watch(4, listener);
+    try (WatchSubscription ignored = client.watch(4, listener)) {
+      // The controller answers OUT_OF_RANGE: it is behind what this watcher needs. The watch
+      // fails static: it reports it, delivers nothing and keeps asking.
+      Await.until(WAIT, "a stale report", () -> listener.stale().size() >= 2);
+      assertThat(listener.stale().getFirst().kind()).isEqualTo(StaleStream.Kind.BEHIND);
+      assertThat(listener.stale().getFirst().appliedRevision()).isEqualTo(3);
+      assertThat(listener.events()).isEmpty();
+      assertThat(listener.error()).isNull();
 
-    Await.until(WAIT, "an error", () -> listener.error() != null);
-    assertThat(listener.error().reason()).isEqualTo(ControlPlaneException.Reason.OUT_OF_RANGE);
-    assertThat(listener.events()).isEmpty();
+      submitPolicies(3, 5);
+      Await.until(WAIT, "events from 4", () -> listener.lastRevision() == 5);
+    }
+    assertThat(listener.eventRevisions()).isEqualTo(range(4, 5));
+  }
+
+  @Test
+  void aSnapshotOlderThanWhatTheSubscriberAppliedIsNeverDelivered() throws Exception {
+    start(Fixtures.single(dataDir).build());
+    submitPolicies(1, 3);
+    RecordingListener listener = new RecordingListener();
+
+    try (WatchSubscription ignored = client.watch(new WatchStart(0, 5, ""), java.util.Set.of(), listener)) {
+      Await.until(WAIT, "a stale report", () -> !listener.stale().isEmpty());
+      assertThat(listener.snapshots()).isEmpty();
+      submitPolicies(4, 5);
+      Await.until(WAIT, "a snapshot at 5", () -> listener.lastRevision() == 5);
+    }
+    assertThat(listener.snapshots()).extracting(ClusterState::getRevision).containsExactly(5L);
+  }
+
+  @Test
+  void anotherClustersLogIsNeverDelivered() throws Exception {
+    start(Fixtures.single(dataDir).build());
+    submitPolicies(1, 2);
+    RecordingListener listener = new RecordingListener();
+
+    try (WatchSubscription ignored = client.watch(new WatchStart(1, 0, "not-this-cluster"), java.util.Set.of(), listener)) {
+      Await.until(WAIT, "a stale report", () -> !listener.stale().isEmpty());
+      StaleStream stale = listener.stale().getFirst();
+      assertThat(stale.kind()).isEqualTo(StaleStream.Kind.OTHER_CLUSTER);
+      assertThat(stale.clusterUuid()).isEqualTo(client.status().getClusterUuid()).isNotEmpty();
+      assertThat(listener.events()).isEmpty();
+    }
+  }
+
+  @Test
+  void everyStreamNamesItsClusterAndSnapshotsCarryIt() throws Exception {
+    start(Fixtures.single(dataDir).build());
+    submitPolicies(1, 2);
+    RecordingListener listener = new RecordingListener();
+
+    try (WatchSubscription ignored = client.watch(0, listener)) {
+      Await.until(WAIT, "a snapshot", () -> !listener.snapshots().isEmpty());
+    }
+    String uuid = client.status().getClusterUuid();
+    assertThat(uuid).matches("[0-9a-f-]{36}");
+    assertThat(listener.snapshots().getFirst().getClusterUuid()).isEqualTo(uuid);
+    assertThat(client.read(false).getClusterUuid()).isEqualTo(uuid);
   }
 
   @Test

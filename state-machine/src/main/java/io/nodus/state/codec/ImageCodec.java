@@ -1,5 +1,6 @@
 package io.nodus.state.codec;
 
+import io.nodus.state.ReplicaState;
 import io.nodus.state.image.ClusterImage;
 import io.nodus.state.image.EndpointsImage;
 import io.nodus.state.image.IdentitiesImage;
@@ -20,6 +21,7 @@ import io.nodus.state.proto.Node;
 import io.nodus.state.proto.Policy;
 import io.nodus.state.proto.QuarantinedIdentity;
 import io.nodus.state.proto.RecordedRequest;
+import io.nodus.state.proto.ReplicaRecord;
 import io.nodus.state.proto.Service;
 import java.security.MessageDigest;
 import java.security.NoSuchAlgorithmException;
@@ -110,16 +112,41 @@ public final class ImageCodec {
     return HexFormat.of().formatHex(sha.digest(toState(image).toByteArray()));
   }
 
-  /** SHA-256 of the deduplication window's records, oldest first: equal on replicas that agree. */
+  /** What a replica keeps besides the image and the window: the cluster clock and the cluster id. */
+  public static ReplicaRecord replicaRecord(ReplicaState state) {
+    return ReplicaRecord.newBuilder()
+        .setClusterUuid(state.clusterUuid())
+        .setClockTerm(state.clock().term())
+        .setClockMonotonicMillis(state.clock().monotonicMillis())
+        .setClockNowMillis(state.clock().nowMillis())
+        .build();
+  }
+
+  /**
+   * SHA-256 of the deduplication window's records, oldest first, then the replica record (cluster
+   * clock and id): equal on replicas that agree.
+   */
+  public static String windowHash(ReplicaState state) {
+    MessageDigest sha = sha256();
+    updateWindow(sha, state.requests());
+    sha.update(replicaRecord(state).toByteArray());
+    return HexFormat.of().formatHex(sha.digest());
+  }
+
+  /** SHA-256 of the deduplication window's records alone, oldest first. */
   public static String windowHash(RequestWindow window) {
     MessageDigest sha = sha256();
+    updateWindow(sha, window);
+    return HexFormat.of().formatHex(sha.digest());
+  }
+
+  private static void updateWindow(MessageDigest sha, RequestWindow window) {
     for (RecordedRequest r : window.inOrder()) {
       byte[] bytes = r.toByteArray();
       // Length-prefixed, so that two windows cannot hash alike by splitting records differently.
       sha.update(java.nio.ByteBuffer.allocate(Integer.BYTES).putInt(bytes.length).array());
       sha.update(bytes);
     }
-    return HexFormat.of().formatHex(sha.digest());
   }
 
   private static MessageDigest sha256() {

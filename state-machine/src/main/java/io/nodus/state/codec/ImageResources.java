@@ -1,6 +1,7 @@
 package io.nodus.state.codec;
 
 import com.google.protobuf.InvalidProtocolBufferException;
+import io.nodus.state.ClusterClock;
 import io.nodus.state.CommandApplier;
 import io.nodus.state.ReplicaState;
 import io.nodus.state.image.ClusterImage;
@@ -19,6 +20,7 @@ import io.nodus.state.proto.Node;
 import io.nodus.state.proto.Policy;
 import io.nodus.state.proto.QuarantinedIdentity;
 import io.nodus.state.proto.RecordedRequest;
+import io.nodus.state.proto.ReplicaRecord;
 import io.nodus.state.proto.Service;
 import java.util.ArrayList;
 import java.util.Comparator;
@@ -64,6 +66,7 @@ public final class ImageResources {
     image.ipam().allAllocations().forEach(a -> out.put(ResourceKey.ipamAllocation(a.getPool(), a.getCidr()), a.toByteArray()));
     image.members().byId().values().forEach(m -> out.put(ResourceKey.member(m.getId()), m.toByteArray()));
     state.requests().byId().values().forEach(r -> out.put(ResourceKey.request(r.getRequestId()), r.toByteArray()));
+    out.put(ResourceKey.REPLICA, replica(state));
     return out;
   }
 
@@ -93,6 +96,8 @@ public final class ImageResources {
     for (String id : requests) {
       writes.add(new Write(ResourceKey.request(id), after.requests().get(id).map(RecordedRequest::toByteArray).orElse(null)));
     }
+    // Every entry advances the cluster clock.
+    writes.add(new Write(ResourceKey.REPLICA, replica(after)));
     return writes;
   }
 
@@ -112,6 +117,7 @@ public final class ImageResources {
     if (window.recorded() != null) {
       writes.add(new Write(ResourceKey.request(window.recorded().getRequestId()), window.recorded().toByteArray()));
     }
+    writes.add(new Write(ResourceKey.REPLICA, replica(applied.state())));
     return writes;
   }
 
@@ -142,6 +148,7 @@ public final class ImageResources {
         return ReplicaState.EMPTY;
       }
       ClusterState.Builder state = ClusterState.parseFrom(meta).toBuilder();
+      ReplicaRecord replica = ReplicaRecord.getDefaultInstance();
       List<RecordedRequest> requests = new ArrayList<>();
       for (Map.Entry<ResourceKey, byte[]> r : records.entrySet()) {
         byte[] v = r.getValue();
@@ -157,6 +164,7 @@ public final class ImageResources {
           case IPAM_ALLOCATION -> state.addIpamAllocations(IpamAllocation.parseFrom(v));
           case MEMBER -> state.addMembers(ControllerMember.parseFrom(v));
           case REQUEST -> requests.add(RecordedRequest.parseFrom(v));
+          case REPLICA -> replica = ReplicaRecord.parseFrom(v);
         }
       }
       RequestWindow window = RequestWindow.EMPTY;
@@ -165,10 +173,16 @@ public final class ImageResources {
       for (RecordedRequest r : requests) {
         window = window.with(r);
       }
-      return new ReplicaState(ImageCodec.fromState(state.build()), window);
+      ClusterClock clock = new ClusterClock(replica.getClockTerm(), replica.getClockMonotonicMillis(), replica.getClockNowMillis());
+      return new ReplicaState(ImageCodec.fromState(state.build()), window, clock, replica.getClusterUuid());
     } catch (InvalidProtocolBufferException e) {
       throw new IllegalStateException("stored resource is corrupt", e);
     }
+  }
+
+  /** The replica record of {@code state}: its cluster clock and cluster id. */
+  private static byte[] replica(ReplicaState state) {
+    return ImageCodec.replicaRecord(state).toByteArray();
   }
 
   private static byte[] meta(ClusterImage image) {
@@ -245,7 +259,7 @@ public final class ImageResources {
             .map(IpamAllocation::toByteArray).orElse(null);
       }
       case MEMBER -> image.members().get(id).map(ControllerMember::toByteArray).orElse(null);
-      case REQUEST -> throw new IllegalArgumentException("request records are written from the window delta");
+      case REQUEST, REPLICA -> throw new IllegalArgumentException(k.kind() + " records are written from the replica state");
     };
   }
 }

@@ -31,7 +31,9 @@ public record ResourceKey(Kind kind, String id) {
     /** A controller recorded with its addresses. */
     MEMBER("member"),
     /** An answered request in the deduplication window, by request id. */
-    REQUEST("request");
+    REQUEST("request"),
+    /** The cluster clock and the cluster's id: a {@code ReplicaRecord}. */
+    REPLICA("replica");
 
     private final String prefix;
 
@@ -46,6 +48,8 @@ public record ResourceKey(Kind kind, String id) {
 
   /** The single meta record. */
   public static final ResourceKey META = new ResourceKey(Kind.META, "cluster");
+  /** The single replica record. */
+  public static final ResourceKey REPLICA = new ResourceKey(Kind.REPLICA, "replica");
 
   public ResourceKey {
     Objects.requireNonNull(kind, "kind");

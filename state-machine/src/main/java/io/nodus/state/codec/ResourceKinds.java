@@ -76,7 +76,7 @@ public final class ResourceKinds {
       case SERVICE -> ResourceKind.KIND_SERVICE;
       case IPAM_POOL, IPAM_ALLOCATION -> ResourceKind.KIND_IPAM;
       case MEMBER -> ResourceKind.KIND_MEMBER;
-      case REQUEST -> throw new IllegalArgumentException("request records belong to no resource kind");
+      case REQUEST, REPLICA -> throw new IllegalArgumentException(kind + " records belong to no resource kind");
     };
   }
 }

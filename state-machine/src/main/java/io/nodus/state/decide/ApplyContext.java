@@ -5,6 +5,8 @@ package io.nodus.state.decide;
  * comes from the log entry.
  *
  * @param logIndex Raft log index of the entry being applied
- * @param leaderTimeMillis wall-clock time the leader stamped on the entry
+ * @param timeMillis the cluster time of the entry (see {@link io.nodus.state.ClusterClock}): what
+ *     time-bounded rules (identity quarantine, the deduplication window) measure, never one
+ *     leader's wall clock
  */
-public record ApplyContext(long logIndex, long leaderTimeMillis) {}
+public record ApplyContext(long logIndex, long timeMillis) {}

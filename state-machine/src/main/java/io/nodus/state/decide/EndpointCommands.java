@@ -48,7 +48,7 @@ final class EndpointCommands {
     List<Event.Builder> events = new ArrayList<>();
     Optional<Integer> identity = image.identities().idOf(labels);
     if (identity.isEmpty()) {
-      identity = image.identities().nextFree(image.config().getClusterId(), ctx.leaderTimeMillis(), image.identityQuarantineMillis());
+      identity = image.identities().nextFree(image.config().getClusterId(), ctx.timeMillis(), image.identityQuarantineMillis());
       if (identity.isEmpty()) {
         return Decision.reject(RejectionCodes.EXHAUSTED, "labels", "all cluster-local identities are in use");
       }

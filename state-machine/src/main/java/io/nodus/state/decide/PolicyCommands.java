@@ -64,7 +64,7 @@ final class PolicyCommands {
       if (ids.idOf(labels).isPresent()) {
         continue;
       }
-      Optional<Integer> id = ids.nextFreeLocal(ctx.leaderTimeMillis(), image.identityQuarantineMillis());
+      Optional<Integer> id = ids.nextFreeLocal(ctx.timeMillis(), image.identityQuarantineMillis());
       if (id.isEmpty()) {
         return Decision.reject(RejectionCodes.EXHAUSTED, ref.getValue(),
             "no local-scope identity is free for CIDR " + ref.getKey());

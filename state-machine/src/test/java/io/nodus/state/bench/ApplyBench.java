@@ -97,7 +97,7 @@ public final class ApplyBench {
     for (byte[] data : w.entries()) {
       LoggedEntry logged = LoggedEntry.parse(data);
       long a0 = System.nanoTime();
-      CommandApplier.EntryApplied applied = CommandApplier.applyEntry(state, logged, index++);
+      CommandApplier.EntryApplied applied = CommandApplier.applyEntry(state, logged, index++, 1);
       applyNanos += System.nanoTime() - a0;
       EncodedResults.Builder results = EncodedResults.newBuilder();
       for (CommandApplier.Applied a : applied.commands()) {

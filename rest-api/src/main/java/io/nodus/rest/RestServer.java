@@ -3,15 +3,17 @@ package io.nodus.rest;
 import com.codahale.metrics.health.HealthCheck;
 import io.dropwizard.core.Application;
 import io.dropwizard.core.Configuration;
-import io.dropwizard.core.server.SimpleServerFactory;
+import io.dropwizard.core.server.DefaultServerFactory;
 import io.dropwizard.core.setup.Bootstrap;
 import io.dropwizard.core.setup.Environment;
 import io.dropwizard.jetty.HttpConnectorFactory;
 import io.dropwizard.request.logging.LogbackAccessRequestLogFactory;
 import io.micrometer.prometheusmetrics.PrometheusMeterRegistry;
 import io.nodus.rest.core.ControlPlane;
+import io.nodus.rest.errors.AdminAllowList;
 import io.nodus.rest.errors.BodyLimitFilter;
 import io.nodus.rest.errors.ErrorMappers;
+import io.nodus.rest.errors.JsonErrorHandler;
 import io.nodus.rest.errors.RequestMetricsFilter;
 import io.nodus.rest.resources.ClusterResource;
 import io.nodus.rest.resources.EndpointsResource;
@@ -22,7 +24,10 @@ import io.nodus.rest.resources.MetricsResource;
 import io.nodus.rest.resources.NodesResource;
 import io.nodus.rest.resources.PoliciesResource;
 import io.nodus.rest.resources.ServicesResource;
+import jakarta.servlet.DispatcherType;
+import java.util.EnumSet;
 import java.util.List;
+import org.eclipse.jetty.server.Connector;
 import org.eclipse.jetty.server.NetworkConnector;
 import org.eclipse.jetty.server.Server;
 import org.slf4j.Logger;
@@ -30,17 +35,22 @@ import org.slf4j.LoggerFactory;
 
 /**
  * The REST API embedded in a controller process: a Dropwizard application built and started
- * programmatically (no YAML file, no takeover of the process's logging), on one connector.
+ * programmatically (no YAML file, no takeover of the process's logging). The API has its own
+ * connector; Dropwizard's admin context gets a second one on loopback only when the configuration
+ * asks for it, and answers reads only ({@link AdminAllowList}). Every error, whether Jersey or
+ * Jetty produces it, is a JSON {@code ApiError}.
  */
 public final class RestServer implements AutoCloseable {
   private static final Logger LOG = LoggerFactory.getLogger(RestServer.class);
 
   private final Server server;
   private final int port;
+  private final int adminPort;
 
-  private RestServer(Server server, int port) {
+  private RestServer(Server server, int port, int adminPort) {
     this.server = server;
     this.port = port;
+    this.adminPort = adminPort;
   }
 
   /** Builds the application, starts Jetty and returns once it accepts connections. */
@@ -52,10 +62,20 @@ public final class RestServer implements AutoCloseable {
     HttpConnectorFactory http = new HttpConnectorFactory();
     http.setBindHost(config.host());
     http.setPort(config.port());
-    SimpleServerFactory serverFactory = new SimpleServerFactory();
-    serverFactory.setConnector(http);
+    DefaultServerFactory serverFactory = new DefaultServerFactory();
+    serverFactory.setApplicationConnectors(List.of(http));
+    if (config.adminPort() == RestConfig.ADMIN_OFF) {
+      serverFactory.setAdminConnectors(List.of());
+    } else {
+      HttpConnectorFactory admin = new HttpConnectorFactory();
+      admin.setBindHost(RestConfig.ADMIN_HOST);
+      admin.setPort(config.adminPort());
+      serverFactory.setAdminConnectors(List.of(admin));
+    }
     serverFactory.setApplicationContextPath("/");
-    serverFactory.setAdminContextPath("/admin");
+    serverFactory.setAdminContextPath("/");
+    // Dropwizard's own mappers answer {"code":500,...} with a number for a code; ours cover Throwable.
+    serverFactory.setRegisterDefaultExceptionMappers(false);
     // Quiet by default: no access log lines for every request.
     LogbackAccessRequestLogFactory requestLog = new LogbackAccessRequestLogFactory();
     requestLog.setAppenders(List.of());
@@ -68,16 +88,36 @@ public final class RestServer implements AutoCloseable {
     serverFactory.configure(environment);
     bootstrap.run(configuration, environment);
     app.run(configuration, environment);
+    environment.admin().addFilter("admin-allow-list", new AdminAllowList())
+        .addMappingForUrlPatterns(EnumSet.of(DispatcherType.REQUEST), false, "/*");
     Server server = serverFactory.build(environment);
+    server.setErrorHandler(new JsonErrorHandler());
+    environment.getApplicationContext().setErrorHandler(new JsonErrorHandler.Context());
+    environment.getAdminContext().setErrorHandler(new JsonErrorHandler.Context());
     server.start();
-    int port = ((NetworkConnector) server.getConnectors()[0]).getLocalPort();
-    LOG.info("rest api listening host={} port={}", config.host(), port);
-    return new RestServer(server, port);
+    int port = localPort(server, "application");
+    int adminPort = config.adminPort() == RestConfig.ADMIN_OFF ? RestConfig.ADMIN_OFF : localPort(server, "admin");
+    LOG.info("rest api listening host={} port={} adminPort={}", config.host(), port, adminPort);
+    return new RestServer(server, port, adminPort);
+  }
+
+  private static int localPort(Server server, String name) {
+    for (Connector c : server.getConnectors()) {
+      if (name.equals(c.getName())) {
+        return ((NetworkConnector) c).getLocalPort();
+      }
+    }
+    throw new IllegalStateException("no " + name + " connector among " + List.of(server.getConnectors()));
   }
 
   /** The port actually bound (useful when the configuration asked for 0). */
   public int port() {
     return port;
+  }
+
+  /** The bound admin port (loopback), or {@link RestConfig#ADMIN_OFF}. */
+  public int adminPort() {
+    return adminPort;
   }
 
   @Override

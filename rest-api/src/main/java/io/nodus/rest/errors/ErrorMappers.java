@@ -9,7 +9,6 @@ import jakarta.ws.rs.WebApplicationException;
 import jakarta.ws.rs.core.MediaType;
 import jakarta.ws.rs.core.Response;
 import jakarta.ws.rs.ext.ExceptionMapper;
-import java.util.Locale;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
@@ -62,29 +61,37 @@ public final class ErrorMappers {
     }
   }
 
-  /** JAX-RS errors (unknown path, wrong method, media type, body too large) as JSON. */
+  /**
+   * JAX-RS errors (unknown path, wrong method, media type, body too large) as JSON, with the code
+   * of their status ({@link HttpErrors#code}); a 5xx from Jersey itself is a bug, logged as one.
+   */
   public static final class WebApplication implements ExceptionMapper<WebApplicationException> {
     @Override
     public Response toResponse(WebApplicationException e) {
       int status = e.getResponse().getStatus();
-      String reason = Response.Status.fromStatusCode(status) == null ? "error"
-          : Response.Status.fromStatusCode(status).getReasonPhrase().toLowerCase(Locale.ROOT).replace(' ', '_');
-      return json(status, new ApiError(reason, e.getMessage(), null));
+      if (status >= 500) {
+        LOG.error("error status={} serving request", status, e);
+      }
+      Response.ResponseBuilder r = Response.status(status).type(MediaType.APPLICATION_JSON_TYPE)
+          .entity(new ApiError(HttpErrors.code(status), status >= 500 ? "internal error" : e.getMessage(), null));
+      // 405 says which methods the resource takes.
+      String allow = e.getResponse().getHeaderString("Allow");
+      return allow == null ? r.build() : r.header("Allow", allow).build();
     }
   }
 
   /** Anything else: a bug or an unavailable control plane; logged, answered without internals. */
-  public static final class Unexpected implements ExceptionMapper<RuntimeException> {
+  public static final class Unexpected implements ExceptionMapper<Throwable> {
     @Override
-    public Response toResponse(RuntimeException e) {
+    public Response toResponse(Throwable e) {
       if (e instanceof WebApplicationException w) {
         return new WebApplication().toResponse(w);
       }
       if (e instanceof ControlPlaneUnavailableException) {
-        return json(503, new ApiError("unavailable", e.getMessage(), null));
+        return json(503, new ApiError(HttpErrors.code(503), e.getMessage(), null));
       }
       LOG.error("unexpected error serving request", e);
-      return json(500, new ApiError("internal", "internal error: " + e.getClass().getSimpleName(), null));
+      return json(500, new ApiError(HttpErrors.code(500), "internal error; the controller log has the details", null));
     }
   }
 }

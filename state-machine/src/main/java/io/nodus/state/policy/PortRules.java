@@ -19,7 +19,6 @@ import java.util.Locale;
 import java.util.Map;
 import java.util.Set;
 import java.util.regex.Pattern;
-import java.util.regex.PatternSyntaxException;
 
 /**
  * Validation of the L4 and L7 part of a peer rule: {@code toPorts} (ports, ranges, protocols and
@@ -134,9 +133,10 @@ public final class PortRules {
   }
 
   private static void validateHttp(HttpRule h, String path) {
-    regex(h.getMethod(), path + ".method");
-    regex(h.getPath(), path + ".path");
-    regex(h.getHost(), path + ".host");
+    // Regexes in the proxies' dialect; header values are exact strings in Cilium, not patterns.
+    Re2Syntax.validate(h.getMethod(), path + ".method");
+    Re2Syntax.validate(h.getPath(), path + ".path");
+    Re2Syntax.validate(h.getHost(), path + ".host");
     for (int i = 0; i < h.getHeadersCount(); i++) {
       String header = h.getHeaders(i);
       int colon = header.indexOf(':');
@@ -160,14 +160,6 @@ public final class PortRules {
           Names.requireDnsLabel(m.getSecret().getNamespace(), p + ".secret.namespace");
         }
       }
-    }
-  }
-
-  private static void regex(String value, String path) {
-    try {
-      Pattern.compile(value);
-    } catch (PatternSyntaxException e) {
-      throw InvalidFieldException.invalid(path, "'" + value + "' is not a valid regular expression: " + e.getDescription());
     }
   }
 

@@ -93,6 +93,12 @@ class PolicyValidatorTest {
     refused(egress(peers().addToPorts(l7(range(0, 0, Protocol.TCP), http))), "spec.egress[0].toPorts[0].ports[0].port", "explicit port");
     refused(egress(peers().addToPorts(l7(tcp(80), L7Rules.newBuilder().addHttp(HttpRule.newBuilder().setPath("/(a"))))),
         "spec.egress[0].toPorts[0].rules.http[0].path", "regular expression");
+    refused(egress(peers().addToPorts(l7(tcp(80), L7Rules.newBuilder().addHttp(HttpRule.newBuilder().setPath("/(?<=a)b"))))),
+        "spec.egress[0].toPorts[0].rules.http[0].path", "lookbehind (?<=...) is not supported (RE2 syntax)");
+    refused(egress(peers().addToPorts(l7(tcp(80), L7Rules.newBuilder().addHttp(HttpRule.newBuilder().setMethod("(GET)\\1"))))),
+        "spec.egress[0].toPorts[0].rules.http[0].method", "backreference \\1");
+    refused(egress(peers().addToPorts(l7(tcp(80), L7Rules.newBuilder().addHttp(HttpRule.newBuilder().setHost("a++.com"))))),
+        "spec.egress[0].toPorts[0].rules.http[0].host", "possessive quantifier");
     refused(egress(peers().addToPorts(l7(tcp(80), http.clone().addDns(DnsRule.newBuilder().setMatchName("a.com"))))),
         "spec.egress[0].toPorts[0].rules", "one kind");
     refused(cnp("p", "default", rule("app=a").addIngress(peers().addToPorts(l7(range(53, 0, Protocol.UDP),

@@ -153,6 +153,7 @@ class RestApiTest {
     for (List<String> c : List.of(
         List.of("If-Match", "abc", "If-Match"), List.of("If-Match", "\"0\"", "If-Match"), List.of("If-Match", "*", "If-Match"),
         List.of("If-Match", "W/\"3\"", "If-Match"), List.of("If-None-Match", "\"3\"", "If-None-Match"),
+        List.of("If-Match", "\"9999999999999999999\"", "If-Match"), List.of("If-Match", "\"9223372036854775808\"", "If-Match"),
         List.of("If-Match", "\"3\"", "If-None-Match", "*", "If-Match"))) {
       String[] headers = c.subList(0, c.size() - 1).toArray(String[]::new);
       HttpResponse<String> r = send("POST", "/v1/policies", "application/yaml", doc, headers);

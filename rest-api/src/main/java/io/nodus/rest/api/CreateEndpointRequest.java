@@ -1,5 +1,6 @@
 package io.nodus.rest.api;
 
+import io.nodus.state.model.InvalidFieldException;
 import java.util.Map;
 
 /**
@@ -12,6 +13,13 @@ import java.util.Map;
  */
 public record CreateEndpointRequest(String name, String node, String namespace, Map<String, String> labels) {
   public CreateEndpointRequest {
+    if (labels != null) {
+      labels.forEach((k, v) -> {
+        if (v == null) {
+          throw InvalidFieldException.invalid("labels." + k, "must be a string, not null (use \"\" for an empty value)");
+        }
+      });
+    }
     labels = labels == null ? Map.of() : Map.copyOf(labels);
   }
 }

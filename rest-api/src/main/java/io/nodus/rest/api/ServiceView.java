@@ -1,6 +1,7 @@
 package io.nodus.rest.api;
 
 import com.fasterxml.jackson.annotation.JsonInclude;
+import io.nodus.state.model.InvalidFieldException;
 import java.util.List;
 
 /**
@@ -20,6 +21,13 @@ import java.util.List;
 public record ServiceView(String name, String namespace, Frontend frontend, List<Backend> backends, Flags flags,
     Integer id, Long revision) {
   public ServiceView {
+    if (backends != null) {
+      for (int i = 0; i < backends.size(); i++) {
+        if (backends.get(i) == null) {
+          throw InvalidFieldException.invalid("backends[" + i + "]", "must be an object, not null");
+        }
+      }
+    }
     backends = backends == null ? List.of() : List.copyOf(backends);
   }
 

@@ -185,6 +185,9 @@ final class PortRuleParser {
       text = n.node().asText();
     } else if (n.node().isTextual()) {
       text = n.node().textValue();
+    } else if (n.node().isNumber()) {
+      // 80.9 or 8e1: never rounded into a port.
+      throw n.error(what + " " + n.node().asText() + " is not an integer");
     } else {
       throw n.error(what + " must be a number or a numeric string, not " + DocNode.kind(n.node()));
     }

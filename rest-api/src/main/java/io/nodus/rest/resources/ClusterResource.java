@@ -9,10 +9,12 @@ import io.nodus.state.model.InvalidFieldException;
 import jakarta.ws.rs.Consumes;
 import jakarta.ws.rs.DELETE;
 import jakarta.ws.rs.GET;
+import jakarta.ws.rs.HeaderParam;
 import jakarta.ws.rs.POST;
 import jakarta.ws.rs.Path;
 import jakarta.ws.rs.PathParam;
 import jakarta.ws.rs.Produces;
+import jakarta.ws.rs.core.HttpHeaders;
 import jakarta.ws.rs.core.MediaType;
 import jakarta.ws.rs.core.Response;
 
@@ -39,8 +41,8 @@ public final class ClusterResource {
   @POST
   @Path("/members")
   @Consumes(MediaType.APPLICATION_JSON)
-  public Response addMember(String body) {
-    MemberRequest req = JsonBodies.read(body, MemberRequest.class);
+  public Response addMember(@HeaderParam(HttpHeaders.CONTENT_TYPE) String contentType, byte[] body) {
+    MemberRequest req = JsonBodies.read(body, contentType, MemberRequest.class);
     // Checked here too, so that a bad request never reaches the Raft group.
     Addresses.requireMemberId(required(req.id(), "id"), "id");
     Addresses.requireHostPort(required(req.raftAddress(), "raftAddress"), "raftAddress");

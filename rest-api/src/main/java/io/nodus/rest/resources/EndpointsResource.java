@@ -21,11 +21,13 @@ import io.nodus.state.proto.Rejection;
 import jakarta.ws.rs.Consumes;
 import jakarta.ws.rs.DELETE;
 import jakarta.ws.rs.GET;
+import jakarta.ws.rs.HeaderParam;
 import jakarta.ws.rs.POST;
 import jakarta.ws.rs.Path;
 import jakarta.ws.rs.PathParam;
 import jakarta.ws.rs.Produces;
 import jakarta.ws.rs.QueryParam;
+import jakarta.ws.rs.core.HttpHeaders;
 import jakarta.ws.rs.core.MediaType;
 import jakarta.ws.rs.core.Response;
 import java.util.Map;
@@ -62,8 +64,8 @@ public final class EndpointsResource {
 
   @POST
   @Consumes(MediaType.APPLICATION_JSON)
-  public Response create(String body) {
-    CreateEndpointRequest req = JsonBodies.read(body, CreateEndpointRequest.class);
+  public Response create(@HeaderParam(HttpHeaders.CONTENT_TYPE) String contentType, byte[] body) {
+    CreateEndpointRequest req = JsonBodies.read(body, contentType, CreateEndpointRequest.class);
     if (req.name() == null) {
       throw InvalidFieldException.invalid("name", "is required");
     }

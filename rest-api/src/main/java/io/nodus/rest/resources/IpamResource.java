@@ -23,11 +23,13 @@ import io.nodus.state.proto.ReleaseIpam;
 import jakarta.ws.rs.Consumes;
 import jakarta.ws.rs.DELETE;
 import jakarta.ws.rs.GET;
+import jakarta.ws.rs.HeaderParam;
 import jakarta.ws.rs.POST;
 import jakarta.ws.rs.Path;
 import jakarta.ws.rs.PathParam;
 import jakarta.ws.rs.Produces;
 import jakarta.ws.rs.QueryParam;
+import jakarta.ws.rs.core.HttpHeaders;
 import jakarta.ws.rs.core.MediaType;
 import jakarta.ws.rs.core.Response;
 import java.util.ArrayList;
@@ -66,8 +68,8 @@ public final class IpamResource {
 
   @POST
   @Consumes(MediaType.APPLICATION_JSON)
-  public Response create(String body) {
-    IpamPoolView req = JsonBodies.read(body, IpamPoolView.class);
+  public Response create(@HeaderParam(HttpHeaders.CONTENT_TYPE) String contentType, byte[] body) {
+    IpamPoolView req = JsonBodies.read(body, contentType, IpamPoolView.class);
     if (req.allocated() != null || req.allocations() != null || req.revision() != null) {
       throw InvalidFieldException.invalid(req.revision() != null ? "revision" : req.allocated() != null ? "allocated" : "allocations",
           "is output only");
@@ -106,8 +108,8 @@ public final class IpamResource {
   @POST
   @Path("/{name}/allocations")
   @Consumes(MediaType.APPLICATION_JSON)
-  public Response allocate(@PathParam("name") String name, String body) {
-    AllocateRequest req = JsonBodies.read(body, AllocateRequest.class);
+  public Response allocate(@PathParam("name") String name, @HeaderParam(HttpHeaders.CONTENT_TYPE) String contentType, byte[] body) {
+    AllocateRequest req = JsonBodies.read(body, contentType, AllocateRequest.class);
     if (req.owner() == null) {
       throw InvalidFieldException.invalid("owner", "is required");
     }

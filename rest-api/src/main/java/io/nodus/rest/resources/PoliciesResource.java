@@ -3,6 +3,7 @@ package io.nodus.rest.resources;
 import io.nodus.rest.api.PolicyView;
 import io.nodus.rest.core.Commands;
 import io.nodus.rest.core.ControlPlane;
+import io.nodus.rest.core.RequestBodies;
 import io.nodus.rest.policy.PolicyDocuments;
 import io.nodus.state.model.RejectionCodes;
 import io.nodus.state.proto.Accepted;
@@ -55,11 +56,11 @@ public final class PoliciesResource {
   @Consumes({"application/yaml", "application/x-yaml", "text/yaml", MediaType.APPLICATION_JSON, MediaType.TEXT_PLAIN})
   public Response apply(@HeaderParam(HttpHeaders.CONTENT_TYPE) String contentType,
       @HeaderParam(Preconditions.IF_MATCH) String ifMatch, @HeaderParam(Preconditions.IF_NONE_MATCH) String ifNoneMatch,
-      String body) {
+      byte[] body) {
     OptionalLong expected = Preconditions.expectedRevision(ifMatch, ifNoneMatch);
     String format = contentType != null && contentType.toLowerCase(Locale.ROOT).startsWith(MediaType.APPLICATION_JSON)
         ? PolicyDocuments.JSON : PolicyDocuments.YAML;
-    Policy policy = PolicyDocuments.parse(body == null ? "" : body, format);
+    Policy policy = PolicyDocuments.parse(RequestBodies.text(body, contentType), format);
     UpsertPolicy.Builder upsert = UpsertPolicy.newBuilder().setPolicy(policy);
     expected.ifPresent(upsert::setExpectedRevision);
     Accepted accepted = commands.submit(Command.newBuilder().setUpsertPolicy(upsert).build());

@@ -53,7 +53,13 @@ final class Preconditions {
     if (v.isEmpty() || v.length() > 19 || !v.chars().allMatch(c -> c >= '0' && c <= '9')) {
       throw InvalidFieldException.invalid(IF_MATCH, "expected one entity tag \"<revision>\" as ETag gives it, got " + quoted(ifMatch));
     }
-    long r = Long.parseLong(v);
+    long r;
+    try {
+      r = Long.parseLong(v);
+    } catch (NumberFormatException e) {
+      // Nineteen digits can still be above Long.MAX_VALUE.
+      throw InvalidFieldException.invalid(IF_MATCH, "revision " + v + " is out of range (at most " + Long.MAX_VALUE + ")");
+    }
     if (r <= 0) {
       throw InvalidFieldException.invalid(IF_MATCH, "a revision is positive; use If-None-Match: * to create only if absent");
     }

@@ -18,11 +18,13 @@ import io.nodus.state.proto.UpsertService;
 import jakarta.ws.rs.Consumes;
 import jakarta.ws.rs.DELETE;
 import jakarta.ws.rs.GET;
+import jakarta.ws.rs.HeaderParam;
 import jakarta.ws.rs.POST;
 import jakarta.ws.rs.Path;
 import jakarta.ws.rs.PathParam;
 import jakarta.ws.rs.Produces;
 import jakarta.ws.rs.QueryParam;
+import jakarta.ws.rs.core.HttpHeaders;
 import jakarta.ws.rs.core.MediaType;
 import jakarta.ws.rs.core.Response;
 import java.util.Optional;
@@ -59,8 +61,8 @@ public final class ServicesResource {
 
   @POST
   @Consumes(MediaType.APPLICATION_JSON)
-  public Response upsert(String body) {
-    Service service = ServiceMapping.toProto(JsonBodies.read(body, ServiceView.class));
+  public Response upsert(@HeaderParam(HttpHeaders.CONTENT_TYPE) String contentType, byte[] body) {
+    Service service = ServiceMapping.toProto(JsonBodies.read(body, contentType, ServiceView.class));
     Accepted accepted = commands.submit(Command.newBuilder().setUpsertService(UpsertService.newBuilder().setService(service)).build());
     Optional<Service> upserted = accepted.getEventsList().stream().filter(Event::hasServiceUpserted)
         .map(e -> e.getServiceUpserted().getService().toBuilder().setRevision(e.getRevision()).build()).findFirst();

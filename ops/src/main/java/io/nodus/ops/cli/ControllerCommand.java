@@ -12,7 +12,9 @@ import java.util.concurrent.Callable;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 import picocli.CommandLine.Command;
+import picocli.CommandLine.Model.CommandSpec;
 import picocli.CommandLine.Option;
+import picocli.CommandLine.Spec;
 
 /** {@code nodus controller}: one member of a controller cluster, with an optional REST API. */
 @Command(name = "controller", description = "Run one controller (Raft member) of a cluster.")
@@ -34,6 +36,13 @@ public final class ControllerCommand implements Callable<Integer> {
   @Option(names = "--rest", description = "Serve the REST API on HOST:PORT (e.g. 127.0.0.1:9400); off when absent.")
   String rest;
 
+  @Option(names = "--admin", description = "Serve Dropwizard's admin context (health checks, ping, thread dump; no tasks) on "
+      + "127.0.0.1:PORT; loopback only, off when absent.")
+  String admin;
+
+  @Spec
+  CommandSpec spec;
+
   @Option(names = "--snapshot-interval", description = "Entries between snapshots (default: ${DEFAULT-VALUE}).", defaultValue = "10000")
   long snapshotInterval;
 
@@ -47,6 +56,10 @@ public final class ControllerCommand implements Callable<Integer> {
 
   @Override
   public Integer call() throws Exception {
+    if (admin != null && rest == null) {
+      throw ServerOptions.bad(spec.commandLine(), "--admin needs --rest: the admin context is part of the REST server");
+    }
+    RestConfig restConfig = rest == null ? null : ServerOptions.rest(spec.commandLine(), rest, admin);
     ControllerConfig config = ControllerConfig.builder()
         .memberId(id)
         .peers(ServerOptions.peers(peers))
@@ -61,9 +74,10 @@ public final class ControllerCommand implements Callable<Integer> {
     }
     Lifecycle lifecycle = new Lifecycle();
     ControllerRuntime runtime = lifecycle.manage(ControllerRuntime.start(config,
-        rest == null ? null : RestConfig.parse(rest), new PrometheusMeterRegistry(PrometheusConfig.DEFAULT)));
-    System.out.printf("controller ready id=%s raft=%s grpc=%s rest=%s%n", id, config.raftBind(),
-        runtime.controller().grpcAddress(), rest == null ? "off" : "127.0.0.1:" + runtime.restPort());
+        restConfig, new PrometheusMeterRegistry(PrometheusConfig.DEFAULT)));
+    System.out.printf("controller ready id=%s raft=%s grpc=%s rest=%s admin=%s%n", id, config.raftBind(),
+        runtime.controller().grpcAddress(), rest == null ? "off" : "127.0.0.1:" + runtime.restPort(),
+        runtime.adminPort() < 0 ? "off" : "127.0.0.1:" + runtime.adminPort());
     System.out.flush();
     lifecycle.awaitShutdown("controller " + id);
     return 0;

@@ -1,6 +1,7 @@
 package io.nodus.ops.cli;
 
 import io.nodus.raft.server.HostPort;
+import io.nodus.rest.RestConfig;
 import java.net.InetAddress;
 import java.net.InetSocketAddress;
 import java.util.LinkedHashMap;
@@ -40,6 +41,28 @@ final class ServerOptions {
     }
     String name = host.toLowerCase(Locale.ROOT).replaceAll("[^a-z0-9.-]", "-").replaceAll("^[-.]+|[-.]+$", "");
     return name.isEmpty() ? "node" : name;
+  }
+
+  /**
+   * The REST configuration for {@code restAddress}, with the admin context on the loopback port
+   * {@code admin} names ({@code [127.0.0.1:]PORT}); without {@code admin} there is none. A
+   * non-loopback admin address is refused: the admin context has no authentication.
+   */
+  static RestConfig rest(picocli.CommandLine cmd, String restAddress, String admin) {
+    RestConfig config;
+    try {
+      config = RestConfig.parse(restAddress);
+    } catch (IllegalArgumentException e) {
+      throw bad(cmd, "--rest: " + e.getMessage());
+    }
+    if (admin == null) {
+      return config;
+    }
+    try {
+      return config.withAdminPort(RestConfig.parseAdminPort(admin));
+    } catch (IllegalArgumentException e) {
+      throw bad(cmd, "--admin: " + e.getMessage());
+    }
   }
 
   static ParameterException bad(picocli.CommandLine cmd, String message) {

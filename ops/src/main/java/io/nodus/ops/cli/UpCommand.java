@@ -15,7 +15,9 @@ import java.time.Duration;
 import java.util.Map;
 import java.util.concurrent.Callable;
 import picocli.CommandLine.Command;
+import picocli.CommandLine.Model.CommandSpec;
 import picocli.CommandLine.Option;
+import picocli.CommandLine.Spec;
 
 /**
  * {@code nodus up}: the embedded default. One controller (RocksDB under the data directory),
@@ -43,8 +45,16 @@ public final class UpCommand implements Callable<Integer> {
   @Option(names = "--node", description = "Node name (default: this host's name).")
   String node;
 
+  @Option(names = "--admin", description = "Serve Dropwizard's admin context (health checks, ping, thread dump; no tasks) on "
+      + "127.0.0.1:PORT; loopback only, off when absent.")
+  String admin;
+
+  @Spec
+  CommandSpec spec;
+
   @Override
   public Integer call() throws Exception {
+    RestConfig restConfig = ServerOptions.rest(spec.commandLine(), rest, admin);
     String name = node != null ? node : ServerOptions.defaultNodeName();
     PrometheusMeterRegistry registry = new PrometheusMeterRegistry(PrometheusConfig.DEFAULT);
     Lifecycle lifecycle = new Lifecycle();
@@ -56,8 +66,9 @@ public final class UpCommand implements Callable<Integer> {
         .dataDir(controllerDir)
         .grpcBind(HostPort.parse(grpc))
         .build();
-    ControllerRuntime controller = lifecycle.manage(ControllerRuntime.start(config, RestConfig.parse(rest), registry));
-    System.out.printf("controller ready: raft %s, grpc %s, REST API http://%s%n", raft, controller.controller().grpcAddress(), rest);
+    ControllerRuntime controller = lifecycle.manage(ControllerRuntime.start(config, restConfig, registry));
+    System.out.printf("controller ready: raft %s, grpc %s, REST API http://%s%s%n", raft, controller.controller().grpcAddress(), rest,
+        controller.adminPort() < 0 ? "" : ", admin http://127.0.0.1:" + controller.adminPort());
 
     AgentConfig defaults = AgentConfig.defaults(name);
     AgentConfig agentConfig = new AgentConfig(name, defaults.pinRoot(), "", ServerOptions.socket(agentApi), defaults.resyncInterval());

@@ -42,6 +42,11 @@ public final class ControllerRuntime implements AutoCloseable {
     return rest == null ? -1 : rest.port();
   }
 
+  /** The bound admin port (loopback), or -1 when there is no admin context. */
+  public int adminPort() {
+    return rest == null ? -1 : rest.adminPort();
+  }
+
   @Override
   public void close() {
     if (rest != null) {

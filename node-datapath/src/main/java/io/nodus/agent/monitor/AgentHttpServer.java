@@ -2,6 +2,7 @@ package io.nodus.agent.monitor;
 
 import com.fasterxml.jackson.databind.ObjectMapper;
 import com.sun.net.httpserver.HttpExchange;
+import com.sun.net.httpserver.HttpHandler;
 import com.sun.net.httpserver.HttpServer;
 import io.micrometer.prometheusmetrics.PrometheusMeterRegistry;
 import java.io.IOException;
@@ -15,6 +16,7 @@ import java.time.Instant;
 import java.time.temporal.ChronoUnit;
 import java.util.Arrays;
 import java.util.LinkedHashMap;
+import java.util.List;
 import java.util.Map;
 import java.util.Optional;
 import java.util.Set;
@@ -37,11 +39,16 @@ import org.slf4j.LoggerFactory;
  *       as JSON lines, filtered; asking for traces turns tracing on (for that endpoint, or for
  *       all) while the stream lasts.</li>
  * </ul>
- * Each request runs on its own thread; a monitor stream lasts until the client goes away.
+ * Each request runs on its own thread; a monitor stream lasts until the client goes away. Every
+ * error (unknown path, a method other than GET, a bad query parameter, a failure) is the REST
+ * API's JSON shape {@code {"code","message","field"}}. One exception: a request line the JDK's
+ * server cannot parse (an invalid percent escape such as {@code %zz}) is refused by that server
+ * before any handler runs, with its own short HTML 400.
  */
 public final class AgentHttpServer implements AutoCloseable {
   private static final Logger LOG = LoggerFactory.getLogger(AgentHttpServer.class);
   private static final ObjectMapper JSON = new ObjectMapper();
+  private static final List<String> ROUTES = List.of("/healthz", "/metrics", "/v1/endpoints", "/v1/sync", "/v1/monitor");
 
   private final HttpServer server;
   private final ExecutorService executor;
@@ -50,16 +57,49 @@ public final class AgentHttpServer implements AutoCloseable {
     server = HttpServer.create(bind, 64);
     executor = Executors.newThreadPerTaskExecutor(Thread.ofPlatform().daemon().name("agent-http-", 0).factory());
     server.setExecutor(executor);
-    server.createContext("/metrics", ex -> {
+    route("/metrics", ex -> {
       view.beforeScrape();
       respond(ex, 200, "text/plain; version=0.0.4; charset=utf-8", registry.scrape());
     });
-    server.createContext("/healthz", ex -> respond(ex, 200, "application/json", JSON.writeValueAsString(view.health())));
-    server.createContext("/v1/endpoints", ex -> respond(ex, 200, "application/json", JSON.writeValueAsString(view.endpoints())));
-    server.createContext("/v1/sync", ex -> sync(ex, view));
-    server.createContext("/v1/monitor", ex -> monitor(ex, hub, view));
+    route("/healthz", ex -> respond(ex, 200, "application/json", JSON.writeValueAsString(view.health())));
+    route("/v1/endpoints", ex -> respond(ex, 200, "application/json", JSON.writeValueAsString(view.endpoints())));
+    route("/v1/sync", ex -> sync(ex, view));
+    route("/v1/monitor", ex -> monitor(ex, hub, view));
+    // Contexts match by prefix; the root one catches every path no route serves.
+    server.createContext("/", ex -> error(ex, 404, "not_found", null,
+        "no such path; the agent serves " + String.join(", ", ROUTES)));
     server.start();
     LOG.info("agent api listening address={}", address());
+  }
+
+  /**
+   * Serves {@code path} exactly (a context also matches longer paths), for GET only; a bad query
+   * is a 400 and anything unexpected a 500, both as the JSON error shape of the REST API, never an
+   * empty answer or the JDK server's HTML page.
+   */
+  private void route(String path, HttpHandler handler) {
+    server.createContext(path, ex -> {
+      try {
+        if (!ex.getRequestURI().getPath().equals(path)) {
+          error(ex, 404, "not_found", null, "no such path; the agent serves " + String.join(", ", ROUTES));
+        } else if (!ex.getRequestMethod().equals("GET")) {
+          ex.getResponseHeaders().set("Allow", "GET");
+          error(ex, 405, "method_not_allowed", null, ex.getRequestMethod() + " is not allowed on " + path + "; use GET");
+        } else {
+          handler.handle(ex);
+        }
+      } catch (BadQuery e) {
+        error(ex, 400, "invalid_argument", e.field, e.getMessage());
+      } catch (RuntimeException e) {
+        LOG.error("agent api error path={}", path, e);
+        if (ex.getResponseCode() < 0) {
+          error(ex, 500, "internal", null, "internal error; the agent log has the details");
+        }
+      } finally {
+        // After the catch clauses, which may still answer (try-with-resources would close first).
+        ex.close();
+      }
+    });
   }
 
   public InetSocketAddress address() {
@@ -79,21 +119,16 @@ public final class AgentHttpServer implements AutoCloseable {
     Map<String, Object> body = new LinkedHashMap<>();
     body.put("code", code);
     body.put("message", message);
-    body.put("field", field);
+    if (field != null && !field.isEmpty()) {
+      body.put("field", field);
+    }
     respond(ex, status, "application/json", JSON.writeValueAsString(body));
   }
 
   private static void sync(HttpExchange ex, AgentView view) throws IOException {
     Map<String, String> q = query(ex.getRequestURI());
-    long revision;
-    long timeoutMs;
-    try {
-      revision = Long.parseLong(q.getOrDefault("revision", ""));
-      timeoutMs = Long.parseLong(q.getOrDefault("timeoutMs", "30000"));
-    } catch (NumberFormatException e) {
-      error(ex, 400, "invalid_argument", q.containsKey("revision") ? "timeoutMs" : "revision", "revision and timeoutMs must be numbers");
-      return;
-    }
+    long revision = number(q, "revision", null);
+    long timeoutMs = number(q, "timeoutMs", 30_000L);
     try {
       Optional<Instant> at = view.awaitRevision(revision, Duration.ofMillis(Math.max(0, timeoutMs)));
       if (at.isEmpty()) {
@@ -117,8 +152,7 @@ public final class AgentHttpServer implements AutoCloseable {
       filter = filter(query(ex.getRequestURI()));
     } catch (IllegalArgumentException e) {
       String msg = e.getMessage();
-      error(ex, 400, "invalid_argument", msg.substring(0, Math.max(0, msg.indexOf(':'))), msg);
-      return;
+      throw new BadQuery(msg.substring(0, Math.max(0, msg.indexOf(':'))), msg);
     }
     ex.getResponseHeaders().set("Content-Type", "application/x-ndjson");
     ex.sendResponseHeaders(200, 0);
@@ -178,17 +212,56 @@ public final class AgentHttpServer implements AutoCloseable {
     out.flush();
   }
 
+  /** A non-negative whole number parameter; {@code fallback} when absent, required when that is null. */
+  private static long number(Map<String, String> q, String name, Long fallback) {
+    String v = q.get(name);
+    if (v == null || v.isEmpty()) {
+      if (fallback == null) {
+        throw new BadQuery(name, name + " is required");
+      }
+      return fallback;
+    }
+    try {
+      long n = Long.parseLong(v);
+      if (n >= 0) {
+        return n;
+      }
+    } catch (NumberFormatException e) {
+      // Reported below, like a negative number.
+    }
+    throw new BadQuery(name, name + " must be a whole number from 0 to " + Long.MAX_VALUE + ", not '" + abbreviated(v) + "'");
+  }
+
+  private static String abbreviated(String s) {
+    return s.length() > 40 ? s.substring(0, 40) + "..." : s;
+  }
+
   private static Map<String, String> query(URI uri) {
     Map<String, String> params = new LinkedHashMap<>();
     String q = uri.getRawQuery();
-    if (q == null) {
+    if (q == null || q.isEmpty()) {
       return params;
     }
     for (String kv : q.split("&")) {
       String[] p = kv.split("=", 2);
-      params.put(p[0], p.length > 1 ? URLDecoder.decode(p[1], StandardCharsets.UTF_8) : "");
+      try {
+        params.put(URLDecoder.decode(p[0], StandardCharsets.UTF_8), p.length > 1 ? URLDecoder.decode(p[1], StandardCharsets.UTF_8) : "");
+      } catch (IllegalArgumentException e) {
+        throw new BadQuery(p[0], "malformed percent-encoding in the query parameter '" + abbreviated(kv) + "'");
+      }
     }
     return params;
+  }
+
+  /** A query parameter the request got wrong: a 400 naming it. */
+  private static final class BadQuery extends RuntimeException {
+    private static final long serialVersionUID = 1L;
+    private final String field;
+
+    BadQuery(String field, String message) {
+      super(message, null, false, false);
+      this.field = field;
+    }
   }
 
   @Override

@@ -105,6 +105,17 @@ class StrictBodiesTest {
   }
 
   @Test
+  void refusesBodiesThatAreNotObjects() throws Exception {
+    for (String path : new String[] {"/v1/services", "/v1/endpoints", "/v1/ipam/pools", "/v1/ipam/pools/default/allocations",
+        "/v1/cluster/members"}) {
+      for (String body : new String[] {"null", "0", "[]", "\"x\"", "true"}) {
+        JsonNode e = api.refused("POST", path, body, 400);
+        assertThat(e.path("message").asText()).as(path + " " + body).doesNotContain("java.").doesNotContain("Exception");
+      }
+    }
+  }
+
+  @Test
   void refusesNonIntegralAndOutOfRangePortsInPolicyDocuments() throws Exception {
     for (String port : new String[] {"80.9", "8e1", "99999999999999999999", "-1", "80.0"}) {
       JsonNode e = refusedYaml(POLICY.replace("port: \"80\"", "port: " + port));

@@ -14,6 +14,7 @@ import io.nodus.rest.errors.AdminAllowList;
 import io.nodus.rest.errors.BodyLimitFilter;
 import io.nodus.rest.errors.ErrorMappers;
 import io.nodus.rest.errors.JsonErrorHandler;
+import io.nodus.rest.errors.OptionsAnswers;
 import io.nodus.rest.errors.RequestMetricsFilter;
 import io.nodus.rest.resources.ClusterResource;
 import io.nodus.rest.resources.EndpointsResource;
@@ -147,6 +148,7 @@ public final class RestServer implements AutoCloseable {
       var jersey = env.jersey();
       jersey.register(new BodyLimitFilter(config.maxBodyBytes()));
       jersey.register(new RequestMetricsFilter(registry));
+      jersey.register(new OptionsAnswers());
       jersey.register(new ErrorMappers.InvalidField());
       jersey.register(new ErrorMappers.Rejected());
       jersey.register(new ErrorMappers.WebApplication());

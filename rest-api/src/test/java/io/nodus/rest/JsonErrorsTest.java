@@ -65,6 +65,14 @@ class JsonErrorsTest {
         raw("DELETE of an unknown path", "DELETE", "/nothing", NONE, null, 404, "not_found"));
   }
 
+  @org.junit.jupiter.api.Test
+  void answersOptionsWithAllowAndNoBody() throws Exception {
+    RawHttp.Answer a = RawHttp.send(server.port(), "OPTIONS", "/v1/endpoints", NONE, null);
+    assertThat(a.status()).isEqualTo(204);
+    assertThat(a.headers().get("allow")).contains("POST").contains("GET");
+    assertThat(a.body()).isEmpty();
+  }
+
   @ParameterizedTest(name = "{0}")
   @MethodSource("cases")
   void answersEveryErrorAsJsonWithAStableCode(String what, String method, String target, Map<String, String> headers, byte[] body,

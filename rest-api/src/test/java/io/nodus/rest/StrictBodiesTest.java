@@ -124,6 +124,16 @@ class StrictBodiesTest {
   }
 
   @Test
+  void refusesNullsInsidePolicyListsAndMapsNamingThem() throws Exception {
+    assertThat(refusedYaml(POLICY.replace("app: server", "app:")).path("field").asText())
+        .isEqualTo("spec.endpointSelector.matchLabels.app");
+    assertThat(refusedYaml(POLICY.replace("app: server", "app: null")).path("field").asText())
+        .isEqualTo("spec.endpointSelector.matchLabels.app");
+    assertThat(refusedYaml(POLICY.replace("  - toPorts:", "  - fromEndpoints: [null]\n    toPorts:")).path("field").asText())
+        .isEqualTo("spec.ingress[0].fromEndpoints[0]");
+  }
+
+  @Test
   void refusesHttpRegexesOutsideRe2NamingTheFieldAndConstruct() throws Exception {
     JsonNode e = refusedYaml(POLICY.replace("/api/.*", "'/(?<=a)b'"));
     assertThat(e.path("field").asText()).isEqualTo("spec.ingress[0].toPorts[0].rules.http[0].path");

@@ -134,7 +134,8 @@ record DocNode(JsonNode node, String path) {
       Map.Entry<String, JsonNode> f = fields.next();
       JsonNode v = f.getValue();
       if (v == null || v.isNull()) {
-        out.put(f.getKey(), "");
+        // YAML "app:" is null, not "": refused rather than silently read as an empty value.
+        throw InvalidFieldException.invalid(c.child(f.getKey()), "must be a string, not null (write \"\" for an empty value)");
       } else if (!v.isTextual()) {
         throw InvalidFieldException.invalid(c.child(f.getKey()), "must be a string, not " + kind(v) + " (quote it)");
       } else {

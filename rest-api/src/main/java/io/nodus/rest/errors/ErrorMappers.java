@@ -1,5 +1,6 @@
 package io.nodus.rest.errors;
 
+import com.fasterxml.jackson.core.JsonProcessingException;
 import io.nodus.rest.api.ApiError;
 import io.nodus.rest.core.RejectedException;
 import io.nodus.state.model.InvalidFieldException;
@@ -86,6 +87,10 @@ public final class ErrorMappers {
     public Response toResponse(Throwable e) {
       if (e instanceof WebApplicationException w) {
         return new WebApplication().toResponse(w);
+      }
+      if (e instanceof JsonProcessingException j) {
+        // Jackson's entity providers, should a resource ever bind a body to a type directly.
+        return json(400, new ApiError(HttpErrors.code(400), "malformed JSON: " + j.getOriginalMessage(), io.nodus.rest.core.RequestBodies.BODY));
       }
       if (e instanceof ControlPlaneUnavailableException) {
         return json(503, new ApiError(HttpErrors.code(503), e.getMessage(), null));

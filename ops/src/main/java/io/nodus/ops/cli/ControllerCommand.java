@@ -46,6 +46,11 @@ public final class ControllerCommand implements Callable<Integer> {
   @Option(names = "--snapshot-interval", description = "Entries between snapshots (default: ${DEFAULT-VALUE}).", defaultValue = "10000")
   long snapshotInterval;
 
+  @Option(names = "--min-free-disk", description = "Space the data directory must keep free (e.g. 64MB, 1GB): below it the "
+      + "controller stops its replica and refuses requests until twice as much is free (default: ${DEFAULT-VALUE}).",
+      defaultValue = "64MB")
+  String minFreeDisk;
+
   @Option(names = "--join", description = "Join a running cluster: start outside it and wait for `nodus cluster add-member`; "
       + "--peers names the running members and this one.")
   boolean join;
@@ -66,6 +71,7 @@ public final class ControllerCommand implements Callable<Integer> {
         .dataDir(dataDir)
         .grpcBind(HostPort.parse(grpc))
         .snapshotInterval(snapshotInterval)
+        .minFreeBytes(ServerOptions.bytes(spec.commandLine(), "--min-free-disk", minFreeDisk))
         .join(join)
         .unsafeLocalReads(unsafeLocalReads)
         .build();

@@ -65,6 +65,19 @@ final class ServerOptions {
     }
   }
 
+  /** Parses a size such as {@code 64MB}, {@code 1GB} (binary units) or a number of bytes. */
+  static long bytes(picocli.CommandLine cmd, String option, String text) {
+    try {
+      long v = org.apache.ratis.util.SizeInBytes.valueOf(text.strip()).getSize();
+      if (v < 0) {
+        throw new IllegalArgumentException("negative");
+      }
+      return v;
+    } catch (RuntimeException e) {
+      throw bad(cmd, option + ": '" + text + "' is not a size such as 64MB, 1GB or a number of bytes");
+    }
+  }
+
   static ParameterException bad(picocli.CommandLine cmd, String message) {
     return new ParameterException(cmd, message);
   }

@@ -42,6 +42,11 @@ public final class UpCommand implements Callable<Integer> {
       defaultValue = "127.0.0.1:9403")
   String agentApi;
 
+  @Option(names = "--min-free-disk", description = "Space the data directory must keep free (e.g. 64MB, 1GB): below it the "
+      + "controller stops its replica and refuses requests until twice as much is free (default: ${DEFAULT-VALUE}).",
+      defaultValue = "64MB")
+  String minFreeDisk;
+
   @Option(names = "--node", description = "Node name (default: this host's name).")
   String node;
 
@@ -65,6 +70,7 @@ public final class UpCommand implements Callable<Integer> {
         .peers(Map.of("c1", HostPort.parse(raft)))
         .dataDir(controllerDir)
         .grpcBind(HostPort.parse(grpc))
+        .minFreeBytes(ServerOptions.bytes(spec.commandLine(), "--min-free-disk", minFreeDisk))
         .build();
     ControllerRuntime controller = lifecycle.manage(ControllerRuntime.start(config, restConfig, registry));
     System.out.printf("controller ready: raft %s, grpc %s, REST API http://%s%s%n", raft, controller.controller().grpcAddress(), rest,

@@ -165,8 +165,11 @@ public final class RestServer implements AutoCloseable {
       env.healthChecks().register("control-plane", new HealthCheck() {
         @Override
         protected Result check() {
-          String leader = controlPlane.cluster().leader();
-          return leader.isEmpty() ? Result.unhealthy("no leader") : Result.healthy("leader " + leader);
+          var view = controlPlane.cluster();
+          if (!view.replica().serving()) {
+            return Result.unhealthy("replica " + view.replica().condition() + ": " + view.replica().reason());
+          }
+          return view.leader().isEmpty() ? Result.unhealthy("no leader") : Result.healthy("leader " + view.leader());
         }
       });
     }

@@ -72,6 +72,9 @@ public final class InfoCommands {
         return 0;
       }
       System.out.printf("state hash: %s%n", c.path("stateHash").asText());
+      JsonNode replica = c.path("replica");
+      System.out.printf("replica of %s: %s%s%n", c.path("servedBy").asText(), replica.path("condition").asText("unknown"),
+          replica.path("reason").asText().isEmpty() ? "" : " (" + replica.path("reason").asText() + ")");
       MembershipCommands.printMembers(client, c, System.out);
       return 0;
     }

@@ -5,6 +5,7 @@ import io.nodus.raft.client.ControlPlaneException;
 import io.nodus.raft.proto.ClusterStatus;
 import io.nodus.raft.proto.Member;
 import io.nodus.raft.proto.MembershipResponse;
+import io.nodus.raft.proto.ReplicaHealth;
 import io.nodus.rest.core.RejectedException;
 import io.nodus.rest.api.ClusterView;
 import io.nodus.rest.core.ControlPlane;
@@ -12,6 +13,7 @@ import io.nodus.rest.errors.ControlPlaneUnavailableException;
 import io.nodus.state.proto.ClusterState;
 import io.nodus.state.proto.Command;
 import io.nodus.state.proto.CommandResult;
+import java.util.Locale;
 import java.util.function.Supplier;
 
 /** The REST API's control plane port, served by the Raft cluster's client. Thread-safe. */
@@ -34,10 +36,7 @@ public final class RaftControlPlane implements ControlPlane {
 
   @Override
   public ClusterView cluster() {
-    ClusterStatus s = call(client::status);
-    return new ClusterView(
-        s.getMembersList().stream().map(RaftControlPlane::member).toList(),
-        s.getLeaderId(), s.getRevision(), s.getStateHash(), s.getMemberId());
+    return view(call(client::status));
   }
 
   @Override
@@ -55,9 +54,15 @@ public final class RaftControlPlane implements ControlPlane {
     if (r.hasRejection()) {
       throw new RejectedException(r.getRejection());
     }
-    ClusterStatus s = r.getStatus();
+    return view(r.getStatus());
+  }
+
+  private static ClusterView view(ClusterStatus s) {
+    ReplicaHealth h = s.getHealth();
+    ClusterView.Replica replica = new ClusterView.Replica(h.getCondition().name().toLowerCase(Locale.ROOT), h.getReason(),
+        h.getSinceMillis(), h.getRecoveries());
     return new ClusterView(s.getMembersList().stream().map(RaftControlPlane::member).toList(),
-        s.getLeaderId(), s.getRevision(), s.getStateHash(), s.getMemberId());
+        s.getLeaderId(), s.getRevision(), s.getStateHash(), s.getMemberId(), replica);
   }
 
   private static ClusterView.Member member(Member m) {
@@ -75,7 +80,9 @@ public final class RaftControlPlane implements ControlPlane {
     try {
       return c.get();
     } catch (ControlPlaneException e) {
-      throw new ControlPlaneUnavailableException("control plane unavailable: " + e.getMessage(), e);
+      // The controller's own code (storage_unavailable, replica_not_ready) reaches the REST client.
+      throw new ControlPlaneUnavailableException(e.reason() == ControlPlaneException.Reason.UNAVAILABLE ? e.code() : "unavailable",
+          "control plane unavailable: " + e.getMessage(), e);
     }
   }
 }

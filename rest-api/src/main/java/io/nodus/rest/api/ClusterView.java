@@ -10,10 +10,33 @@ import java.util.List;
  * @param revision last applied revision
  * @param stateHash SHA-256 of the state at that revision
  * @param servedBy id of the member that answered
+ * @param replica whether the answering member's replica serves, and why not
  */
-public record ClusterView(List<Member> members, String leader, long revision, String stateHash, String servedBy) {
+public record ClusterView(List<Member> members, String leader, long revision, String stateHash, String servedBy,
+    Replica replica) {
   public ClusterView {
     members = List.copyOf(members);
+  }
+
+  /** A view of a member whose replica serves (tests and in-memory control planes). */
+  public ClusterView(List<Member> members, String leader, long revision, String stateHash, String servedBy) {
+    this(members, leader, revision, stateHash, servedBy, Replica.SERVING);
+  }
+
+  /**
+   * The condition of the answering member's replica.
+   *
+   * @param condition serving, catching_up, starting, storage_failed or stopped
+   * @param reason why it does not serve (names the directory and the error); empty while serving
+   * @param sinceMillis when the condition began, milliseconds since the epoch
+   * @param recoveries times the replica restarted after a storage fault since the process started
+   */
+  public record Replica(String condition, String reason, long sinceMillis, int recoveries) {
+    public static final Replica SERVING = new Replica("serving", "", 0, 0);
+
+    public boolean serving() {
+      return "serving".equals(condition);
+    }
   }
 
   /**

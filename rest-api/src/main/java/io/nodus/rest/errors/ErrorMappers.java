@@ -92,8 +92,8 @@ public final class ErrorMappers {
         // Jackson's entity providers, should a resource ever bind a body to a type directly.
         return json(400, new ApiError(HttpErrors.code(400), "malformed JSON: " + j.getOriginalMessage(), io.nodus.rest.core.RequestBodies.BODY));
       }
-      if (e instanceof ControlPlaneUnavailableException) {
-        return json(503, new ApiError(HttpErrors.code(503), e.getMessage(), null));
+      if (e instanceof ControlPlaneUnavailableException u) {
+        return json(503, new ApiError(u.code(), e.getMessage(), null));
       }
       LOG.error("unexpected error serving request", e);
       return json(500, new ApiError(HttpErrors.code(500), "internal error; the controller log has the details", null));

@@ -10,7 +10,11 @@ import jakarta.ws.rs.core.Response;
 import java.util.LinkedHashMap;
 import java.util.Map;
 
-/** {@code /healthz}: 200 when this controller is part of a cluster with a leader, 503 otherwise. */
+/**
+ * {@code /healthz}: 200 when this controller's replica serves and its cluster has a leader; 503
+ * otherwise, with the replica's condition and the reason (a full disk, a store it cannot open,
+ * still catching up after a restart).
+ */
 @Path("/healthz")
 @Produces(MediaType.APPLICATION_JSON)
 public final class HealthResource {
@@ -25,10 +29,12 @@ public final class HealthResource {
     Map<String, Object> body = new LinkedHashMap<>();
     try {
       ClusterView view = controlPlane.cluster();
-      boolean ok = !view.leader().isEmpty();
-      body.put("status", ok ? "ok" : "no_leader");
+      ClusterView.Replica replica = view.replica();
+      boolean ok = replica.serving() && !view.leader().isEmpty();
+      body.put("status", ok ? "ok" : !replica.serving() ? replica.condition() : "no_leader");
       body.put("leader", view.leader());
       body.put("revision", view.revision());
+      body.put("replica", replica);
       return Response.status(ok ? 200 : 503).entity(body).header(Responses.REVISION_HEADER, view.revision()).build();
     } catch (RuntimeException e) {
       body.put("status", "unavailable");

@@ -1,5 +1,6 @@
 package io.nodus.raft;
 
+import io.nodus.raft.server.ConfigurationException;
 import io.nodus.raft.server.ControllerConfig;
 import io.nodus.raft.server.ControllerServer;
 import io.nodus.raft.server.HostPort;
@@ -32,7 +33,14 @@ public final class ControllerMain {
       System.exit(2);
       return;
     }
-    ControllerServer server = ControllerServer.start(config);
+    ControllerServer server;
+    try {
+      server = ControllerServer.start(config);
+    } catch (ConfigurationException e) {
+      System.err.println("error: " + e.getMessage());
+      System.exit(2);
+      return;
+    }
     CountDownLatch stopped = new CountDownLatch(1);
     Runtime.getRuntime().addShutdownHook(new Thread(() -> {
       server.close();
@@ -58,13 +66,7 @@ public final class ControllerMain {
     ControllerConfig.Builder b = ControllerConfig.builder()
         .memberId(required(flags, "id"))
         .dataDir(Path.of(required(flags, "data-dir")));
-    for (String peer : required(flags, "peers").split(",")) {
-      int eq = peer.indexOf('=');
-      if (eq <= 0) {
-        throw new IllegalArgumentException("--peers entries are ID=HOST:PORT, got '" + peer + "'");
-      }
-      b.peer(peer.substring(0, eq).trim(), HostPort.parse(peer.substring(eq + 1).trim()));
-    }
+    b.peers(HostPort.parsePeers("--peers", required(flags, "peers")));
     if (flags.containsKey("grpc")) {
       b.grpcBind(HostPort.parse(flags.get("grpc")));
     }

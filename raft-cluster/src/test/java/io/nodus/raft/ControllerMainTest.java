@@ -5,6 +5,7 @@ import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
 import io.nodus.raft.client.GrpcControlPlaneClient;
+import io.nodus.raft.server.ConfigurationException;
 import io.nodus.raft.server.ControllerConfig;
 import io.nodus.raft.server.HostPort;
 import io.nodus.raft.testing.ControllerProcess;
@@ -53,6 +54,28 @@ class ControllerMainTest {
         "--id", "c9", "--peers", "c1=127.0.0.1:9402", "--data-dir", "x"}))
         .isInstanceOf(IllegalArgumentException.class)
         .hasMessageContaining("c9");
+  }
+
+  @Test
+  void refusesAMemberGivenTwiceInPeers() {
+    assertThatThrownBy(() -> ControllerMain.parse(new String[] {"--id", "c1", "--peers", "c1=127.0.0.1:9402,c1=127.0.0.1:9502",
+        "--data-dir", "d"}))
+        .isInstanceOf(ConfigurationException.class).hasMessageContaining("c1 is given twice");
+  }
+
+  @Test
+  void refusesTwoMembersOnOneAddress() {
+    assertThatThrownBy(() -> ControllerMain.parse(new String[] {"--id", "c1", "--peers", "c1=127.0.0.1:9402,c2=127.0.0.1:9402",
+        "--data-dir", "d"}))
+        .isInstanceOf(ConfigurationException.class).hasMessageContaining("c1 and c2 have the same address 127.0.0.1:9402");
+  }
+
+  @Test
+  void refusesPeerAddressesNoOneCanDial() {
+    for (String bad : new String[] {"0.0.0.0:9402", "255.255.255.255:9402", "239.1.2.3:9402", "127.0.0.1:0", "127.0.0.1:70000"}) {
+      assertThatThrownBy(() -> ControllerMain.parse(new String[] {"--id", "c1", "--peers", "c1=" + bad, "--data-dir", "d"}))
+          .as(bad).isInstanceOf(IllegalArgumentException.class);
+    }
   }
 
   @Test

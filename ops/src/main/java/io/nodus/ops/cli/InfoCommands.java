@@ -75,6 +75,9 @@ public final class InfoCommands {
       JsonNode replica = c.path("replica");
       System.out.printf("replica of %s: %s%s%n", c.path("servedBy").asText(), replica.path("condition").asText("unknown"),
           replica.path("reason").asText().isEmpty() ? "" : " (" + replica.path("reason").asText() + ")");
+      for (JsonNode note : c.path("configurationNotes")) {
+        System.out.printf("configuration: %s%n", note.asText());
+      }
       MembershipCommands.printMembers(client, c, System.out);
       return 0;
     }

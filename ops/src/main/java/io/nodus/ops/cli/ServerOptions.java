@@ -4,7 +4,6 @@ import io.nodus.raft.server.HostPort;
 import io.nodus.rest.RestConfig;
 import java.net.InetAddress;
 import java.net.InetSocketAddress;
-import java.util.LinkedHashMap;
 import java.util.Locale;
 import java.util.Map;
 import picocli.CommandLine.ParameterException;
@@ -13,17 +12,9 @@ import picocli.CommandLine.ParameterException;
 final class ServerOptions {
   private ServerOptions() {}
 
-  /** Parses {@code id=host:port,id=host:port}. */
+  /** Parses {@code id=host:port,id=host:port}; an id given twice is refused. */
   static Map<String, HostPort> peers(String text) {
-    Map<String, HostPort> out = new LinkedHashMap<>();
-    for (String part : text.split(",")) {
-      int eq = part.indexOf('=');
-      if (eq <= 0) {
-        throw new IllegalArgumentException("peer '" + part + "' is not ID=HOST:PORT");
-      }
-      out.put(part.substring(0, eq).strip(), HostPort.parse(part.substring(eq + 1).strip()));
-    }
-    return out;
+    return HostPort.parsePeers("--peers", text);
   }
 
   static InetSocketAddress socket(String hostPort) {

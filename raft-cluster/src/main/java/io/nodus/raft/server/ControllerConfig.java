@@ -1,5 +1,7 @@
 package io.nodus.raft.server;
 
+import io.nodus.state.model.Addresses;
+import io.nodus.state.model.InvalidFieldException;
 import java.nio.file.Path;
 import java.time.Clock;
 import java.util.Collections;
@@ -72,6 +74,20 @@ public record ControllerConfig(
       throw new IllegalArgumentException("peers must contain this member " + memberId + ", got " + peers);
     }
     peers = Collections.unmodifiableMap(new LinkedHashMap<>(peers));
+    Map<String, String> byAddress = new LinkedHashMap<>();
+    for (Map.Entry<String, HostPort> p : peers.entrySet()) {
+      try {
+        Addresses.requireMemberId(p.getKey(), "peers");
+        Addresses.requireMemberAddress(p.getValue().toString(), "peers");
+      } catch (InvalidFieldException e) {
+        throw new ConfigurationException("peers: " + p.getKey() + "=" + p.getValue() + ": " + e.getMessage());
+      }
+      String other = byAddress.putIfAbsent(p.getValue().toString(), p.getKey());
+      if (other != null) {
+        throw new ConfigurationException("peers: " + other + " and " + p.getKey() + " have the same address " + p.getValue()
+            + "; every member needs its own");
+      }
+    }
     peerGrpcAddresses = peerGrpcAddresses == null ? Map.of() : Map.copyOf(peerGrpcAddresses);
     raftBind = raftBind == null ? peers.get(memberId) : raftBind;
     if (minFreeBytes < 0) {

@@ -10,10 +10,12 @@ import io.nodus.raft.client.ControlPlaneClient;
 import io.nodus.raft.client.GrpcControlPlaneClient;
 import io.nodus.raft.grpc.ControllerService;
 import io.nodus.raft.proto.ClusterStatus;
+import io.nodus.raft.storage.MemberIdentity;
 import io.nodus.raft.watch.WatchService;
 import java.io.IOException;
 import java.net.InetSocketAddress;
 import java.nio.file.Files;
+import java.util.Optional;
 import java.util.UUID;
 import java.util.concurrent.Executor;
 import java.util.concurrent.TimeUnit;
@@ -68,6 +70,7 @@ public final class ControllerServer implements AutoCloseable {
    */
   public static ControllerServer start(ControllerConfig config) throws IOException {
     Files.createDirectories(config.dataDir());
+    checkIdentity(config);
     RaftGroup group = RaftSettings.group(config);
     RaftClient raftClient = null;
     RaftClient adminClient = null;
@@ -142,6 +145,29 @@ public final class ControllerServer implements AutoCloseable {
       closeQuietly(raftClient);
       closeQuietly(supervisor);
       throw e;
+    }
+  }
+
+  /**
+   * Refuses a data directory recorded for another member or cluster; records this one's identity
+   * in a directory that has none (a new one, or one of a build before the record existed).
+   */
+  private static void checkIdentity(ControllerConfig config) {
+    MemberIdentity mine = new MemberIdentity(config.memberId(), config.clusterName());
+    Optional<MemberIdentity> recorded = MemberIdentity.read(config.dataDir());
+    if (recorded.isEmpty()) {
+      mine.write(config.dataDir());
+      return;
+    }
+    MemberIdentity r = recorded.get();
+    if (!r.memberId().equals(mine.memberId())) {
+      throw new ConfigurationException("data directory " + config.dataDir() + " belongs to controller " + r.memberId()
+          + " (recorded in " + MemberIdentity.FILE + "), not " + mine.memberId() + ": start it with --id " + r.memberId()
+          + ", or give " + mine.memberId() + " a data directory of its own");
+    }
+    if (!r.clusterName().equals(mine.clusterName())) {
+      throw new ConfigurationException("data directory " + config.dataDir() + " belongs to cluster '" + r.clusterName()
+          + "' (recorded in " + MemberIdentity.FILE + "), not '" + mine.clusterName() + "'");
     }
   }
 

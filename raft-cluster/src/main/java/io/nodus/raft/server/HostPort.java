@@ -29,6 +29,25 @@ public record HostPort(String host, int port) {
     }
   }
 
+  /**
+   * Parses {@code ID=HOST:PORT,...} as {@code option} gives it, in order; an id given twice is
+   * refused (the last one used to win without a word).
+   */
+  public static java.util.Map<String, HostPort> parsePeers(String option, String text) {
+    java.util.Map<String, HostPort> out = new java.util.LinkedHashMap<>();
+    for (String part : text.split(",")) {
+      int eq = part.indexOf('=');
+      if (eq <= 0) {
+        throw new IllegalArgumentException(option + ": '" + part.strip() + "' is not ID=HOST:PORT");
+      }
+      String id = part.substring(0, eq).strip();
+      if (out.put(id, parse(part.substring(eq + 1).strip())) != null) {
+        throw new ConfigurationException(option + ": member " + id + " is given twice");
+      }
+    }
+    return out;
+  }
+
   @Override
   public String toString() {
     return host + ":" + port;

@@ -39,7 +39,9 @@ import org.slf4j.LoggerFactory;
  * forgets) the member's addresses in the replicated state so that every controller can tell
  * clients where it is.
  *
- * <p>Adding uses Ratis' ADD mode: the leader first brings the new peer up to date (a bootstrapping
+ * <p>Before adding, the new controller must answer (as that member id, of no other cluster) and
+ * its Raft port accept a connection, each within {@value #PROBE_TIMEOUT_MILLIS} ms; otherwise
+ * the add is refused before any change starts. Adding uses Ratis' ADD mode: the leader first brings the new peer up to date (a bootstrapping
  * peer is always sent the latest snapshot first, then the log after it) and only then commits the
  * configuration that counts it as a voter. Removing compares and sets the current configuration,
  * so two concurrent changes cannot silently undo each other. Both are idempotent: repeating a
@@ -54,6 +56,8 @@ final class MembershipChanges {
   /** How long a change waits for an earlier one to leave its joint phase. */
   private static final long SETTLE_TIMEOUT_MILLIS = 20_000;
   private static final long SETTLE_POLL_MILLIS = 50;
+  /** How long a member about to be added has to answer, before any change starts. */
+  private static final long PROBE_TIMEOUT_MILLIS = 3_000;
 
   private final RaftServer.Division division;
   private final RaftClient admin;
@@ -61,14 +65,17 @@ final class MembershipChanges {
   private final Supplier<ClusterStatus> status;
   private final Supplier<ClusterImage> image;
   private final Runnable sync;
+  private final Supplier<String> clusterUuid;
+  private final MemberProbe probe = new MemberProbe(PROBE_TIMEOUT_MILLIS);
 
   /**
    * @param sync waits until the local replica applied everything committed (so that the status
    *     returned includes the recorded addresses, also when this controller is a follower)
    */
   MembershipChanges(RaftServer.Division division, RaftClient admin, Function<Command, CommandResult> submit,
-      Supplier<ClusterStatus> status, Supplier<ClusterImage> image, Runnable sync) {
+      Supplier<ClusterStatus> status, Supplier<ClusterImage> image, Runnable sync, Supplier<String> clusterUuid) {
     this.sync = sync;
+    this.clusterUuid = clusterUuid;
     this.division = division;
     this.admin = admin;
     this.submit = submit;
@@ -81,8 +88,8 @@ final class MembershipChanges {
         .setId(request.getId()).setRaftAddress(request.getRaftAddress()).setGrpcAddress(request.getGrpcAddress()).build();
     try {
       Addresses.requireMemberId(member.getId(), "id");
-      Addresses.requireHostPort(member.getRaftAddress(), "raftAddress");
-      Addresses.requireHostPort(member.getGrpcAddress(), "grpcAddress");
+      Addresses.requireMemberAddress(member.getRaftAddress(), "raftAddress");
+      Addresses.requireMemberAddress(member.getGrpcAddress(), "grpcAddress");
     } catch (InvalidFieldException e) {
       return rejected(e.code(), e.field(), e.getMessage());
     }
@@ -98,6 +105,11 @@ final class MembershipChanges {
       }
     }
     if (same.isEmpty()) {
+      Optional<String[]> unreachable = probe.check(member.getId(), member.getRaftAddress(), member.getGrpcAddress(),
+          clusterUuid.get());
+      if (unreachable.isPresent()) {
+        return rejected(RejectionCodes.FAILED_PRECONDITION, unreachable.get()[0], unreachable.get()[1]);
+      }
       RaftPeer peer = RaftPeer.newBuilder().setId(member.getId()).setAddress(member.getRaftAddress()).build();
       log.info("adding member id={} raft={} grpc={}", member.getId(), member.getRaftAddress(), member.getGrpcAddress());
       setConfiguration(SetConfigurationRequest.Arguments.newBuilder()

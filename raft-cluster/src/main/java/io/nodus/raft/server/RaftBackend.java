@@ -78,7 +78,7 @@ final class RaftBackend {
     this.grpcAddress = grpcAddress;
     this.batcher = new SubmitBatcher(config.memberId(), this::sendEntry);
     this.membership = new MembershipChanges(division, admin, batcher::submit, this::status, stateMachine::image,
-        this::awaitLinearizable);
+        this::awaitLinearizable, () -> stateMachine.state().clusterUuid());
   }
 
   /** The Raft division this controller runs (for tests of what Raft keeps). */

@@ -88,6 +88,8 @@ final class ReplicaSupervisor implements ControllerBackend, AutoCloseable {
   /** The last state a stopped replica held, for status pages. */
   private volatile ReplicaState lastState = ReplicaState.EMPTY;
   private volatile boolean closed;
+  /** How --peers differs from the group's recorded configuration, for the status. */
+  private volatile List<String> configurationNotes = List.of();
   private long recoveryDelay = RECOVERY_MIN_MILLIS;
 
   ReplicaSupervisor(ControllerConfig config, RaftClient client, RaftClient admin, Supplier<String> grpcAddress) {
@@ -135,6 +137,9 @@ final class ReplicaSupervisor implements ControllerBackend, AutoCloseable {
       throw new IOException("interrupted while the replica started", e);
     } catch (ExecutionException e) {
       thread.shutdownNow();
+      if (e.getCause() instanceof RuntimeException r) {
+        throw r;
+      }
       throw e.getCause() instanceof IOException io ? io : new IOException("replica failed to start", e.getCause());
     }
     thread.scheduleWithFixedDelay(this::watchdog, WATCHDOG_MILLIS, WATCHDOG_MILLIS, TimeUnit.MILLISECONDS);
@@ -144,6 +149,14 @@ final class ReplicaSupervisor implements ControllerBackend, AutoCloseable {
   private void launch() throws IOException {
     health = new Health(ReplicaCondition.STARTING, "", wallClock.millis());
     Replica r = Replica.start(config, client, admin, grpcAddress, this::fault, listener::onApplied);
+    try {
+      List<String> notes = RecordedConfiguration.check(config, r.division().getRaftConf().getCurrentPeers());
+      notes.forEach(n -> log.warn("configuration: {} id={}", n, config.memberId()));
+      configurationNotes = notes;
+    } catch (ConfigurationException e) {
+      r.close();
+      throw e;
+    }
     replica = r;
     health = new Health(ReplicaCondition.CATCHING_UP, "has not yet shown that it applied everything committed",
         wallClock.millis());
@@ -352,7 +365,7 @@ final class ReplicaSupervisor implements ControllerBackend, AutoCloseable {
       // Stopped while it answered.
       out = stoppedStatus();
     }
-    return out.setHealth(health()).build();
+    return out.setHealth(health()).clearConfigurationNotes().addAllConfigurationNotes(configurationNotes).build();
   }
 
   private ClusterStatus.Builder stoppedStatus() {

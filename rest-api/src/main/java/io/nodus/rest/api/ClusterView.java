@@ -11,16 +11,19 @@ import java.util.List;
  * @param stateHash SHA-256 of the state at that revision
  * @param servedBy id of the member that answered
  * @param replica whether the answering member's replica serves, and why not
+ * @param configurationNotes how the answering member's --peers differs from the group's recorded
+ *     configuration, which counts; empty when they agree
  */
 public record ClusterView(List<Member> members, String leader, long revision, String stateHash, String servedBy,
-    Replica replica) {
+    Replica replica, List<String> configurationNotes) {
   public ClusterView {
     members = List.copyOf(members);
+    configurationNotes = List.copyOf(configurationNotes);
   }
 
   /** A view of a member whose replica serves (tests and in-memory control planes). */
   public ClusterView(List<Member> members, String leader, long revision, String stateHash, String servedBy) {
-    this(members, leader, revision, stateHash, servedBy, Replica.SERVING);
+    this(members, leader, revision, stateHash, servedBy, Replica.SERVING, List.of());
   }
 
   /**

@@ -45,8 +45,8 @@ public final class ClusterResource {
     MemberRequest req = JsonBodies.read(body, contentType, MemberRequest.class);
     // Checked here too, so that a bad request never reaches the Raft group.
     Addresses.requireMemberId(required(req.id(), "id"), "id");
-    Addresses.requireHostPort(required(req.raftAddress(), "raftAddress"), "raftAddress");
-    Addresses.requireHostPort(required(req.grpcAddress(), "grpcAddress"), "grpcAddress");
+    Addresses.requireMemberAddress(required(req.raftAddress(), "raftAddress"), "raftAddress");
+    Addresses.requireMemberAddress(required(req.grpcAddress(), "grpcAddress"), "grpcAddress");
     ClusterView view = controlPlane.addMember(req.id(), req.raftAddress(), req.grpcAddress());
     return Responses.ok(view, view.revision());
   }

@@ -52,6 +52,24 @@ public final class Addresses {
     requirePort(Integer.parseInt(port), field);
   }
 
+  /**
+   * Checks the {@code host:port} of a controller that others connect to: {@link #requireHostPort},
+   * and an IPv4 literal must name one host (not a wildcard such as 0.0.0.0, not broadcast or
+   * multicast), since every member dials it.
+   */
+  public static void requireMemberAddress(String text, String field) {
+    requireHostPort(text, field);
+    String host = text.substring(0, text.lastIndexOf(':'));
+    if (host.chars().allMatch(c -> Character.isDigit(c) || c == '.')) {
+      try {
+        requireUnicast(host, field);
+      } catch (InvalidFieldException e) {
+        throw InvalidFieldException.invalid(field, "'" + host + "' is not an address other controllers can dial"
+            + " (a wildcard, broadcast or multicast address, or not IPv4)");
+      }
+    }
+  }
+
   /** Checks a controller (Raft peer) id: letters, digits, '.', '_' or '-', at most 64 characters. */
   public static void requireMemberId(String id, String field) {
     if (id.isEmpty()) {

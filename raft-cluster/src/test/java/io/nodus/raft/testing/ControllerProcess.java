@@ -40,6 +40,12 @@ public final class ControllerProcess {
   /** Like {@link #start(String, String, Path, HostPort)}, with more {@code ControllerMain} flags. */
   public static ControllerProcess start(String id, String peers, Path dataDir, HostPort grpc, List<String> extra)
       throws IOException {
+    return start(id, peers, dataDir, grpc, extra, java.util.Map.of());
+  }
+
+  /** Like {@link #start(String, String, Path, HostPort, List)}, with environment variables for the process. */
+  public static ControllerProcess start(String id, String peers, Path dataDir, HostPort grpc, List<String> extra,
+      java.util.Map<String, String> environment) throws IOException {
     Files.createDirectories(dataDir);
     List<String> cmd = new ArrayList<>();
     cmd.add(ProcessHandle.current().info().command().orElse(Path.of(System.getProperty("java.home"), "bin", "java").toString()));
@@ -61,7 +67,9 @@ public final class ControllerProcess {
       throw new java.io.UncheckedIOException(e);
     }
     Path log = logDir.resolve(id + ".log");
-    Process p = new ProcessBuilder(cmd)
+    ProcessBuilder builder = new ProcessBuilder(cmd);
+    builder.environment().putAll(environment);
+    Process p = builder
         // Appended, so that a restarted controller's log follows its previous life.
         .redirectError(ProcessBuilder.Redirect.appendTo(log.toFile()))
         .redirectInput(ProcessBuilder.Redirect.PIPE)

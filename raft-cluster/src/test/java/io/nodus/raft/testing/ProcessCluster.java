@@ -23,6 +23,7 @@ public final class ProcessCluster implements AutoCloseable {
 
   private final Path root;
   private final List<String> flags;
+  private final Map<String, Map<String, String>> environments;
   private final Map<String, HostPort> raft = new LinkedHashMap<>();
   private final Map<String, HostPort> grpc = new LinkedHashMap<>();
   private final Map<String, ControllerProcess> processes = new LinkedHashMap<>();
@@ -31,8 +32,18 @@ public final class ProcessCluster implements AutoCloseable {
 
   /** Starts controllers {@code ids} with extra {@code ControllerMain} {@code flags} and waits until each serves. */
   public ProcessCluster(Path root, List<String> ids, List<String> flags) throws Exception {
+    this(root, ids, flags, Map.of());
+  }
+
+  /**
+   * The same, with environment variables for some members' processes (e.g. libfaketime's, to run
+   * one under a skewed clock), by member id.
+   */
+  public ProcessCluster(Path root, List<String> ids, List<String> flags, Map<String, Map<String, String>> environments)
+      throws Exception {
     this.root = root;
     this.flags = List.copyOf(flags);
+    this.environments = Map.copyOf(environments);
     this.reaper = new Thread(() -> processes.values().forEach(p -> p.handle().destroyForcibly()), "controller-reaper");
     Runtime.getRuntime().addShutdownHook(reaper);
     for (String id : ids) {
@@ -61,7 +72,7 @@ public final class ProcessCluster implements AutoCloseable {
   private ControllerProcess launch(String id, List<String> more) throws Exception {
     List<String> all = new ArrayList<>(flags);
     all.addAll(more);
-    return ControllerProcess.start(id, peers(), root.resolve(id), grpc.get(id), all);
+    return ControllerProcess.start(id, peers(), root.resolve(id), grpc.get(id), all, environments.getOrDefault(id, Map.of()));
   }
 
   /** Starts a new controller with {@code --join}: it serves, but votes only once the group adds it. */

@@ -105,6 +105,23 @@ final class FuzzedController implements AutoCloseable {
     }
   }
 
+  /**
+   * Ends a fuzz class: prints each surface's summary line (which the issue's closing note quotes),
+   * then stops the controller, then fails with every bad answer recorded.
+   */
+  void finish(String... surfaces) throws IOException {
+    for (String surface : surfaces) {
+      System.out.println(summary(surface));
+    }
+    try {
+      for (String surface : surfaces) {
+        assertNoFailures(surface);
+      }
+    } finally {
+      close();
+    }
+  }
+
   /** Fails with every recorded bad answer. */
   synchronized void assertNoFailures(String surface) {
     if (!failures.isEmpty()) {

@@ -200,17 +200,11 @@ public final class NodusStateMachine extends BaseStateMachine {
    */
   private void openStore(Optional<Checkpoint> latest, long logStart) throws IOException {
     Path live = snapshots.stateMachineDir().resolve(LIVE_DB);
-    StateStore.Loaded loaded = null;
-    StateStore opened = null;
+    StateStore.Opened opened = null;
     if (StateStore.isDatabase(live)) {
       try {
-        opened = StateStore.open(live, eventRetention);
-        loaded = opened.load();
+        opened = StateStore.openLoaded(live, eventRetention);
       } catch (StorageException e) {
-        if (opened != null) {
-          opened.close();
-          opened = null;
-        }
         if (!e.corrupt()) {
           throw new StoreUnavailableException("state store " + live + " cannot be opened: " + e.getMessage(), e);
         }
@@ -218,9 +212,10 @@ public final class NodusStateMachine extends BaseStateMachine {
         Files.move(live, aside);
         log.error("state store corrupt, moved aside; rebuilding dir={} aside={} error={}", live, aside, e.getMessage());
       }
-      if (opened != null && latest.isPresent() && loaded.applied().index() < latest.get().position().index()) {
-        log.warn("live store behind checkpoint stored={} checkpoint={}", loaded.applied().index(), latest.get().position().index());
-        opened.close();
+      if (opened != null && latest.isPresent() && opened.loaded().applied().index() < latest.get().position().index()) {
+        log.warn("live store behind checkpoint stored={} checkpoint={}", opened.loaded().applied().index(),
+            latest.get().position().index());
+        opened.store().close();
         opened = null;
       }
     }
@@ -237,16 +232,13 @@ public final class NodusStateMachine extends BaseStateMachine {
         Directories.deleteRecursively(live);
       }
       try {
-        opened = StateStore.open(live, eventRetention);
-        loaded = opened.load();
+        opened = StateStore.openLoaded(live, eventRetention);
       } catch (StorageException e) {
-        if (opened != null) {
-          opened.close();
-        }
         throw new StoreUnavailableException("state store " + live + " cannot be rebuilt: " + e.getMessage(), e);
       }
     }
-    store = opened;
+    StateStore.Loaded loaded = opened.loaded();
+    store = opened.store();
     state = loaded.state();
     storedIndex = loaded.applied().index();
     setLastAppliedTermIndex(latest.map(c -> TermIndex.valueOf(c.position().term(), c.position().index()))

@@ -102,6 +102,25 @@ public final class StateStore implements AutoCloseable {
     return store;
   }
 
+  /**
+   * A store opened together with what it holds.
+   *
+   * @param store the open store
+   * @param loaded its state and applied position
+   */
+  public record Opened(StateStore store, Loaded loaded) {}
+
+  /** Opens the store in {@code dir} and reads it whole; closes it again when reading fails. */
+  public static Opened openLoaded(Path dir, long eventRetention) {
+    StateStore store = open(dir, eventRetention);
+    try {
+      return new Opened(store, store.load());
+    } catch (RuntimeException e) {
+      store.close();
+      throw e;
+    }
+  }
+
   /** Where the live database lives. */
   public Path directory() {
     return dir;

@@ -114,13 +114,7 @@ class StorageFaultTest {
   void aControllerRestartedOnAFullDiskServesNoStateUntilSpaceIsFreedThenEveryAcknowledgedWrite() throws Exception {
     disk = LoopDisk.create(64);
     ControllerConfig config = config();
-    start(config);
-    Fixtures.awaitServing(server);
-    assertThat(client.submit(createPool(POOL, "10.80.0.0/16", 32)).hasAccepted()).isTrue();
-    Workload workload = new Workload(client, POOL, "w").start(2);
-    workload.awaitMore(300, WAIT);
-    workload.stop();
-    stop();
+    Workload workload = writeThenStop(config);
 
     disk.fill();
     start(config);
@@ -136,13 +130,7 @@ class StorageFaultTest {
   void aStoreThatCannotBeOpenedIsNeitherDiscardedNorServedAndIsUsedOnceReadableAgain() throws Exception {
     disk = LoopDisk.create(64);
     ControllerConfig config = config();
-    start(config);
-    Fixtures.awaitServing(server);
-    assertThat(client.submit(createPool(POOL, "10.80.0.0/16", 32)).hasAccepted()).isTrue();
-    Workload workload = new Workload(client, POOL, "w").start(2);
-    workload.awaitMore(300, WAIT);
-    workload.stop();
-    stop();
+    Workload workload = writeThenStop(config);
 
     Path store = liveStore(config.dataDir());
     LoopDisk.immutable(store, true);
@@ -156,6 +144,18 @@ class StorageFaultTest {
     }
     Await.until(WAIT, "the controller serves", () -> condition() == ReplicaCondition.SERVING);
     checkExactlyOnce(List.of(workload));
+  }
+
+  /** Starts a controller, acknowledges 300 writes of two writers, and stops it. */
+  private Workload writeThenStop(ControllerConfig config) throws Exception {
+    start(config);
+    Fixtures.awaitServing(server);
+    assertThat(client.submit(createPool(POOL, "10.80.0.0/16", 32)).hasAccepted()).isTrue();
+    Workload workload = new Workload(client, POOL, "w").start(2);
+    workload.awaitMore(300, WAIT);
+    workload.stop();
+    stop();
+    return workload;
   }
 
   /** Reads, watches and writes are all refused, at once, with the storage code: not an empty state. */

@@ -88,4 +88,13 @@ struct {
     __uint(pinning, LIBBPF_PIN_BY_NAME);
 } nodus_metrics SEC(".maps");
 
+/* Written and read by the agent only (see struct log_position). */
+struct {
+    __uint(type, BPF_MAP_TYPE_ARRAY);
+    __uint(max_entries, 1);
+    __type(key, __u32);
+    __type(value, struct log_position);
+    __uint(pinning, LIBBPF_PIN_BY_NAME);
+} nodus_log_pos SEC(".maps");
+
 #endif /* NODUS_MAP_DEFS_H */

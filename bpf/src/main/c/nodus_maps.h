@@ -233,4 +233,23 @@ struct metrics_value {
     __u64 bytes;   /* bytes (skb->len) counted on this CPU */
 };
 
+/* ---- nodus_log_pos: array of one, the log position the maps reflect -----------------
+ * No program reads it. The agent writes it after each pass that moved the maps to a new
+ * revision (one map write) and reads it on start, so that no controller can take the maps
+ * back: a snapshot older than this revision, or of another cluster, is never applied. It
+ * lives here, beside the maps it describes, for their lifetime: pinned under the same root,
+ * unpinned by the same cleaner, gone with them on a reboot (a file elsewhere could outlive
+ * the maps, and a node whose maps are gone has nothing to protect).
+ */
+#define LOG_POS_VERSION      1
+#define LOG_POS_CLUSTER_MAX  48
+
+struct log_position {
+    __u64 revision;          /* last log revision whose state the maps hold */
+    __u64 applied_unix_ms;   /* when the agent finished writing it, ms since the epoch */
+    __u32 version;           /* LOG_POS_VERSION; 0 = never written */
+    __u32 flags;             /* reserved, 0 */
+    char cluster_uuid[LOG_POS_CLUSTER_MAX]; /* cluster id, ASCII, NUL-padded; "" = unknown */
+};
+
 #endif /* NODUS_MAPS_H */

@@ -14,6 +14,7 @@ import io.nodus.bpf.maps.ConfigMap;
 import io.nodus.bpf.maps.CtMap;
 import io.nodus.bpf.maps.EndpointMap;
 import io.nodus.bpf.maps.IpCacheMap;
+import io.nodus.bpf.maps.LogPositionMap;
 import io.nodus.bpf.maps.MetricsMap;
 import io.nodus.bpf.maps.PolicyMaps;
 import io.nodus.bpf.tc.TcAttachment;
@@ -50,6 +51,7 @@ public final class Datapath implements AutoCloseable {
     private final CtMap conntrack;
     private final MetricsMap metrics;
     private final ConfigMap config;
+    private final LogPositionMap logPosition;
     private final DatapathSizes sizes;
     private final AtomicBoolean closed = new AtomicBoolean();
 
@@ -63,6 +65,7 @@ public final class Datapath implements AutoCloseable {
         this.conntrack = new CtMap(object.map(CtMap.SHAPE.mapName()));
         this.metrics = new MetricsMap(object.map(MetricsMap.SHAPE.mapName()));
         this.config = new ConfigMap(object.map(ConfigMap.SHAPE.mapName()));
+        this.logPosition = new LogPositionMap(object.map(LogPositionMap.SHAPE.mapName()));
     }
 
     /** Loads the datapath with the default sizes, creating or reusing the pinned maps under {@code pinRoot}. */
@@ -117,6 +120,11 @@ public final class Datapath implements AutoCloseable {
 
     public ConfigMap config() {
         return config;
+    }
+
+    /** The log position the maps reflect, kept with them (the agent's memory across restarts). */
+    public LogPositionMap logPosition() {
+        return logPosition;
     }
 
     public DatapathSizes sizes() {

@@ -17,6 +17,7 @@ import io.nodus.bpf.maps.ConfigMap;
 import io.nodus.bpf.maps.CtMap;
 import io.nodus.bpf.maps.EndpointMap;
 import io.nodus.bpf.maps.IpCacheMap;
+import io.nodus.bpf.maps.LogPositionMap;
 import io.nodus.bpf.maps.MapShape;
 import io.nodus.bpf.maps.MetricsMap;
 import io.nodus.bpf.maps.PolicyMap;
@@ -48,7 +49,7 @@ class DatapathLayoutTest {
     @Test
     void mapKeyAndValueSizesMatchBtf() {
         for (MapShape shape : List.of(IpCacheMap.SHAPE, EndpointMap.SHAPE, PolicyMap.SHAPE, CtMap.SHAPE,
-                MetricsMap.SHAPE, ConfigMap.SHAPE)) {
+                MetricsMap.SHAPE, ConfigMap.SHAPE, LogPositionMap.SHAPE)) {
             if (shape.keyStruct() != null) {
                 assertThat(btf.structSize(shape.keyStruct())).as(shape.keyStruct()).hasValue(shape.keySize());
             }

@@ -45,7 +45,7 @@ class DatapathMapsTest {
     @Test
     void loadPinsEveryMapByName() {
         for (String name : List.of("nodus_ipcache", "nodus_endpoints", "nodus_policy", "nodus_ct", "nodus_events",
-                "nodus_metrics", "nodus_frags", "nodus_config", "nodus_layout")) {
+                "nodus_metrics", "nodus_frags", "nodus_config", "nodus_log_pos", "nodus_layout")) {
             assertThat(pinRoot.resolve(name)).exists();
         }
         assertThat(datapath.object().programNames()).containsExactlyInAnyOrder(Datapath.FROM_ENDPOINT,
@@ -238,6 +238,28 @@ class DatapathMapsTest {
                 .withCtLifetimes(java.time.Duration.ofSeconds(3));
         datapath.config().set(traced);
         assertThat(datapath.config().get()).isEqualTo(traced);
+    }
+
+    @Test
+    void theLogPositionIsEmptyOnAFreshNodeAndOutlivesTheAgentWithTheMaps() {
+        assertThat(datapath.logPosition().read()).isEmpty();
+        LogPosition applied = new LogPosition("3f2b6c1e-9d7a-3c55-8a41-0b9e2d7f6a10", 5000, 1_765_000_000_123L);
+        datapath.logPosition().write(applied);
+        datapath.close();
+
+        // An agent restart over the same pins finds it; unpinning the node's maps forgets it.
+        datapath = Datapath.open(pinRoot);
+        assertThat(datapath.logPosition().read()).hasValue(applied);
+        datapath.logPosition().clear();
+        assertThat(datapath.logPosition().read()).isEmpty();
+    }
+
+    @Test
+    void aLogPositionOfAnotherVersionIsRefusedNotGuessed() {
+        byte[] raw = LogPositionMap.encode(new LogPosition("u", 7, 1));
+        ByteBuffer.wrap(raw).order(ByteOrder.nativeOrder()).putInt(16, 2);
+        datapath.logPosition().map().update(new byte[4], raw);
+        assertThatThrownBy(() -> datapath.logPosition().read()).hasMessageContaining("version 2");
     }
 
     @Test

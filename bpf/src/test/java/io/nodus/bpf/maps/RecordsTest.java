@@ -22,6 +22,19 @@ class RecordsTest {
     }
 
     @Test
+    void logPositionKeepsAClusterIdOfAtMost47PrintableBytes() {
+        String longest = "u".repeat(LogPosition.MAX_CLUSTER_BYTES);
+        LogPosition p = new LogPosition(longest, 12, 34);
+        assertThat(LogPositionMap.decode(LogPositionMap.encode(p))).hasValue(p);
+        assertThat(LogPositionMap.encode(p)[24 + LogPosition.MAX_CLUSTER_BYTES]).as("NUL-terminated").isZero();
+        assertThat(LogPositionMap.decode(new byte[LogPositionMap.SHAPE.valueSize()])).as("never written").isEmpty();
+        assertThat(LogPositionMap.decode(LogPositionMap.encode(LogPosition.NONE))).hasValue(LogPosition.NONE);
+        assertThatThrownBy(() -> new LogPosition(longest + "u", 1, 1)).hasMessageContaining("at most 47");
+        assertThatThrownBy(() -> new LogPosition("a b", 1, 1)).hasMessageContaining("printable");
+        assertThatThrownBy(() -> new LogPosition("u", -1, 1)).hasMessageContaining(">= 0");
+    }
+
+    @Test
     void policyKeyIsAnLpmKeyWithThePortInNetworkOrder() {
         PolicyKey http = PolicyKey.ingress(0x01020304, 8080, PolicyKey.TCP);
         byte[] key = PolicyMap.encodeKey(http);

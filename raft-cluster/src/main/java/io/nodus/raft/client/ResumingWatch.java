@@ -31,7 +31,9 @@ import org.slf4j.LoggerFactory;
  * that answers OUT_OF_RANGE (it has not reached the revision this watch needs) are refused: the
  * listener hears {@link WatchListener#onStale} and nothing else, and the watch tries the next
  * controller after a growing pause. A subscriber so keeps what it has instead of following a
- * controller whose store was lost or wiped.
+ * controller whose store was lost or wiped. It also hears {@link WatchListener#onUnavailable}
+ * for a stream a controller could not serve, and {@link WatchListener#onFollowing} once per
+ * stream that continues the log, so it can tell the end of such a fault from a quiet log.
  *
  * <p>Threading: gRPC delivers one stream's callbacks sequentially and a new stream starts only
  * after the previous one ended, so the listener is never called concurrently; the monitor guards
@@ -53,6 +55,12 @@ final class ResumingWatch implements WatchSubscription {
   private String clusterUuid;
   /** The revision the current stream's controller had applied when it started (its header). */
   private long offered = -1;
+  /** The cluster the current stream's header named. */
+  private String offeredCluster = "";
+  /** The listener heard {@link WatchListener#onFollowing} for the current stream. */
+  private boolean following;
+  /** This watch refused the current stream (the listener heard onStale, not onUnavailable). */
+  private boolean refused;
   private boolean closed;
   private int controller;
   private int failures;
@@ -100,6 +108,9 @@ final class ResumingWatch implements WatchSubscription {
     }
     WatchRequest request = WatchRequest.newBuilder().setFromRevision(next).addAllKinds(kinds).build();
     offered = -1;
+    offeredCluster = "";
+    following = false;
+    refused = false;
     client.asyncStub(controller).watch(request, new ClientResponseObserver<WatchRequest, WatchResponse>() {
       @Override
       public void beforeStart(ClientCallStreamObserver<WatchRequest> stream) {
@@ -132,7 +143,10 @@ final class ResumingWatch implements WatchSubscription {
       switch (item.getItemCase()) {
         case HEADER -> {
           offered = item.getHeader().getRevision();
-          checkCluster(item.getHeader().getClusterUuid(), offered);
+          offeredCluster = item.getHeader().getClusterUuid();
+          if (checkCluster(offeredCluster, offered) && offered >= floor) {
+            follow();
+          }
           return;
         }
         case SNAPSHOT -> {
@@ -144,6 +158,7 @@ final class ResumingWatch implements WatchSubscription {
             refuse(new StaleStream(client.address(controller), StaleStream.Kind.BEHIND, clusterUuid, revision, clusterUuid, floor));
             return;
           }
+          follow();
           listener.onSnapshot(item.getSnapshot());
         }
         case EVENT -> {
@@ -158,6 +173,7 @@ final class ResumingWatch implements WatchSubscription {
             call.cancel("gap in watch stream", null);
             return;
           }
+          follow();
           listener.onEvent(e);
         }
         case PROGRESS -> {
@@ -165,6 +181,7 @@ final class ResumingWatch implements WatchSubscription {
           if (next == 0 || revision < next) {
             return; // Nothing new is covered.
           }
+          follow();
           listener.onProgress(revision);
         }
         default -> throw new IllegalStateException("watch response without an item from " + stream);
@@ -185,6 +202,19 @@ final class ResumingWatch implements WatchSubscription {
   }
 
   /**
+   * Tells the listener, once per stream, that it continues the log: at its header when the
+   * controller is at or past what was delivered, else (a replica that caught up first) with the
+   * first item it delivers.
+   */
+  private void follow() {
+    if (!following) {
+      following = true;
+      listener.onFollowing(new FollowedStream(client.address(controller), offeredCluster.isEmpty() ? clusterUuid : offeredCluster,
+          Math.max(offered, 0)));
+    }
+  }
+
+  /**
    * Whether a stream naming {@code uuid} continues the log this watch follows; learns the cluster
    * from the first stream that names one, and refuses the stream otherwise.
    */
@@ -202,7 +232,10 @@ final class ResumingWatch implements WatchSubscription {
 
   /** Drops the current stream without delivering anything of it; {@link #ended} tries elsewhere. */
   private void refuse(StaleStream stale) {
-    log.warn("watch refused a stream: {}", stale.describe());
+    // The listener reports it (the agent raises a rate-limited alarm); a retry every 2 s must
+    // not also fill the log.
+    log.debug("watch refused a stream: {}", stale.describe());
+    refused = true;
     listener.onStale(stale);
     call.cancel("stale stream: " + stale.kind(), null);
   }
@@ -222,8 +255,10 @@ final class ResumingWatch implements WatchSubscription {
       // with its leader: its store is behind (lost, wiped), or so is its whole cluster.
       StaleStream stale = new StaleStream(client.address(controller), StaleStream.Kind.BEHIND, clusterUuid, offered, clusterUuid,
           Math.max(floor, next - 1));
-      log.warn("watch refused a stream: {} ({})", stale.describe(), Status.fromThrowable(t).getDescription());
+      log.debug("watch refused a stream: {} ({})", stale.describe(), Status.fromThrowable(t).getDescription());
       listener.onStale(stale);
+    } else if (!refused) {
+      listener.onUnavailable(client.address(controller), GrpcControlPlaneClient.translate(t));
     }
     // Anything else is the controller's trouble, not the subscriber's: resume elsewhere.
     failures++;

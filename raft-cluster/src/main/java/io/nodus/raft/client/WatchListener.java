@@ -33,6 +33,24 @@ public interface WatchListener {
    */
   default void onStale(StaleStream stale) {}
 
+  /**
+   * A controller's stream continues the log this watch follows: it serves that cluster (or the
+   * first one, which the watch follows from now on) at a revision no older than what was
+   * delivered. Called once per stream, before anything of it is delivered, so a subscriber can
+   * clear an alarm raised by {@link #onStale} or {@link #onUnavailable} even when the log has
+   * nothing new to deliver.
+   */
+  default void onFollowing(FollowedStream stream) {}
+
+  /**
+   * A controller could not serve the watch, or its stream broke: it is unreachable, its storage
+   * failed ({@link ControlPlaneException#code()} {@code storage_unavailable}), it is not ready
+   * ({@code replica_not_ready}), or it ended the stream. The watch tries the next controller
+   * after a pause. Not called for the streams the watch refused itself ({@link #onStale}) nor
+   * once it was closed.
+   */
+  default void onUnavailable(String controller, ControlPlaneException cause) {}
+
   /** The watch ended for good (e.g. a malformed request); no more calls follow. */
   default void onError(ControlPlaneException error) {}
 

@@ -1,6 +1,7 @@
 package io.nodus.raft.testing;
 
 import io.nodus.raft.client.ControlPlaneException;
+import io.nodus.raft.client.FollowedStream;
 import io.nodus.raft.client.StaleStream;
 import io.nodus.raft.client.WatchListener;
 import io.nodus.state.proto.ClusterState;
@@ -14,16 +15,22 @@ public class RecordingListener implements WatchListener {
   private final List<Event> events = new ArrayList<>();
   private long progress = -1;
   private final List<StaleStream> stale = new ArrayList<>();
+  private final List<FollowedStream> following = new ArrayList<>();
+  private final List<ControlPlaneException> unavailable = new ArrayList<>();
+  /** What was heard, in order: "following", "snapshot", "event", "stale", "unavailable". */
+  private final List<String> calls = new ArrayList<>();
   private ControlPlaneException error;
   private boolean closed;
 
   @Override
   public synchronized void onSnapshot(ClusterState state) {
+    calls.add("snapshot");
     snapshots.add(state);
   }
 
   @Override
   public synchronized void onEvent(Event event) {
+    calls.add("event");
     events.add(event);
   }
 
@@ -34,7 +41,20 @@ public class RecordingListener implements WatchListener {
 
   @Override
   public synchronized void onStale(StaleStream s) {
+    calls.add("stale");
     stale.add(s);
+  }
+
+  @Override
+  public synchronized void onFollowing(FollowedStream s) {
+    calls.add("following");
+    following.add(s);
+  }
+
+  @Override
+  public synchronized void onUnavailable(String controller, ControlPlaneException cause) {
+    calls.add("unavailable");
+    unavailable.add(cause);
   }
 
   @Override
@@ -62,6 +82,21 @@ public class RecordingListener implements WatchListener {
   /** Streams the watch refused: another cluster's, or behind what was delivered. */
   public synchronized List<StaleStream> stale() {
     return List.copyOf(stale);
+  }
+
+  /** Streams announced as continuing the log. */
+  public synchronized List<FollowedStream> following() {
+    return List.copyOf(following);
+  }
+
+  /** Why controllers could not serve the watch. */
+  public synchronized List<ControlPlaneException> unavailable() {
+    return List.copyOf(unavailable);
+  }
+
+  /** Every call heard, in order, by name. */
+  public synchronized List<String> calls() {
+    return List.copyOf(calls);
   }
 
   public synchronized ControlPlaneException error() {

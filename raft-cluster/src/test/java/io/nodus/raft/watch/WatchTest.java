@@ -158,8 +158,54 @@ class WatchTest {
       assertThat(stale.kind()).isEqualTo(StaleStream.Kind.OTHER_CLUSTER);
       assertThat(stale.clusterUuid()).isEqualTo(client.status().getClusterUuid()).isNotEmpty();
       assertThat(listener.events()).isEmpty();
+      // Refused by the watch itself: neither followed nor reported as the controller's failure.
+      assertThat(listener.following()).isEmpty();
+      assertThat(listener.unavailable()).isEmpty();
     }
   }
+
+  @Test
+  void aStreamIsAnnouncedAsFollowingBeforeItDelivers() throws Exception {
+    start(Fixtures.single(dataDir).build());
+    submitPolicies(1, 2);
+    RecordingListener listener = new RecordingListener();
+
+    try (WatchSubscription ignored = client.watch(new WatchStart(0, 2, ""), java.util.Set.of(), listener)) {
+      Await.until(WAIT, "a snapshot", () -> !listener.snapshots().isEmpty());
+    }
+    assertThat(listener.calls()).startsWith("following", "snapshot");
+    assertThat(listener.following()).singleElement().satisfies(f -> {
+      assertThat(f.clusterUuid()).isEqualTo(client.status().getClusterUuid());
+      assertThat(f.revision()).isEqualTo(2);
+    });
+  }
+
+  @Test
+  void anUnreachableControllerIsReportedAndTheNextStreamThatContinuesTheLogClearsIt() throws Exception {
+    HostPort grpc = new HostPort("127.0.0.1", Fixtures.freePort());
+    ControllerConfig config = Fixtures.single(dataDir).grpcBind(grpc).build();
+    start(config);
+    submitPolicies(1, 3);
+    RecordingListener recorded = new RecordingListener();
+    try (GrpcControlPlaneClient remote = GrpcControlPlaneClient.connect(List.of(grpc.toString()));
+         WatchSubscription ignored = remote.watch(1, recorded)) {
+      Await.until(WAIT, "three events", () -> recorded.lastRevision() == 3);
+
+      server.close();
+      server = null;
+      Await.until(WAIT, "an unavailable report", () -> !recorded.unavailable().isEmpty());
+      assertThat(recorded.unavailable().getFirst().code()).isEqualTo("unavailable");
+      int followed = recorded.following().size();
+
+      // Back with nothing new to deliver: the resumed stream still says it continues the log.
+      start(config);
+      Await.until(WAIT, "following again", () -> recorded.following().size() > followed);
+      assertThat(recorded.following().getLast().revision()).isEqualTo(3);
+      assertThat(recorded.eventRevisions()).isEqualTo(range(1, 3));
+      assertThat(recorded.stale()).isEmpty();
+    }
+  }
+
 
   @Test
   void everyStreamNamesItsClusterAndSnapshotsCarryIt() throws Exception {

@@ -253,7 +253,7 @@ final class ResumingWatch implements WatchSubscription {
     if (code == Status.Code.OUT_OF_RANGE) {
       // The controller has not reached the revision this watch needs, even after catching up
       // with its leader: its store is behind (lost, wiped), or so is its whole cluster.
-      StaleStream stale = new StaleStream(client.address(controller), StaleStream.Kind.BEHIND, clusterUuid, offered, clusterUuid,
+      StaleStream stale = new StaleStream(client.address(controller), StaleStream.Kind.BEHIND, offeredCluster, offered, clusterUuid,
           Math.max(floor, next - 1));
       log.debug("watch refused a stream: {} ({})", stale.describe(), Status.fromThrowable(t).getDescription());
       listener.onStale(stale);

@@ -18,9 +18,11 @@ import java.util.Objects;
  * @param sizes CT table entries and entries per endpoint policy map
  * @param datapath datapath switches and CT lifetimes written to the config map at start
  * @param ctGcInterval how often expired CT entries are removed
+ * @param adoptCluster the cluster to follow from now on, on the operator's explicit request, even
+ *     though the maps follow another one (empty: keep following the cluster of the maps)
  */
 public record AgentConfig(String node, Path pinRoot, String underlayIp, InetSocketAddress api, Duration resyncInterval,
-    DatapathSizes sizes, DatapathConfig datapath, Duration ctGcInterval) {
+    DatapathSizes sizes, DatapathConfig datapath, Duration ctGcInterval, String adoptCluster) {
   /** Default port of the agent's local API. */
   public static final int DEFAULT_API_PORT = 9403;
   /** Root under which every node's pins live. */
@@ -37,6 +39,7 @@ public record AgentConfig(String node, Path pinRoot, String underlayIp, InetSock
     Objects.requireNonNull(sizes, "sizes");
     Objects.requireNonNull(datapath, "datapath");
     Objects.requireNonNull(ctGcInterval, "ctGcInterval");
+    Objects.requireNonNull(adoptCluster, "adoptCluster");
     if (ctGcInterval.isNegative() || ctGcInterval.isZero()) {
       throw new IllegalArgumentException("ctGcInterval must be positive, was " + ctGcInterval);
     }
@@ -44,7 +47,7 @@ public record AgentConfig(String node, Path pinRoot, String underlayIp, InetSock
 
   /** Default sizes, datapath settings and CT collection. */
   public AgentConfig(String node, Path pinRoot, String underlayIp, InetSocketAddress api, Duration resyncInterval) {
-    this(node, pinRoot, underlayIp, api, resyncInterval, DatapathSizes.DEFAULTS, DatapathConfig.DEFAULTS, DEFAULT_CT_GC_INTERVAL);
+    this(node, pinRoot, underlayIp, api, resyncInterval, DatapathSizes.DEFAULTS, DatapathConfig.DEFAULTS, DEFAULT_CT_GC_INTERVAL, "");
   }
 
   /** Defaults for {@code node}: pins under /sys/fs/bpf/nodus/NODE, API on 127.0.0.1:9403. */
@@ -53,18 +56,23 @@ public record AgentConfig(String node, Path pinRoot, String underlayIp, InetSock
   }
 
   public AgentConfig withSizes(DatapathSizes s) {
-    return new AgentConfig(node, pinRoot, underlayIp, api, resyncInterval, s, datapath, ctGcInterval);
+    return new AgentConfig(node, pinRoot, underlayIp, api, resyncInterval, s, datapath, ctGcInterval, adoptCluster);
   }
 
   public AgentConfig withDatapath(DatapathConfig d) {
-    return new AgentConfig(node, pinRoot, underlayIp, api, resyncInterval, sizes, d, ctGcInterval);
+    return new AgentConfig(node, pinRoot, underlayIp, api, resyncInterval, sizes, d, ctGcInterval, adoptCluster);
   }
 
   public AgentConfig withCtGcInterval(Duration interval) {
-    return new AgentConfig(node, pinRoot, underlayIp, api, resyncInterval, sizes, datapath, interval);
+    return new AgentConfig(node, pinRoot, underlayIp, api, resyncInterval, sizes, datapath, interval, adoptCluster);
+  }
+
+  /** Follows {@code clusterUuid} from now on (see {@link #adoptCluster}). */
+  public AgentConfig withAdoptCluster(String clusterUuid) {
+    return new AgentConfig(node, pinRoot, underlayIp, api, resyncInterval, sizes, datapath, ctGcInterval, clusterUuid);
   }
 
   public AgentConfig withApi(InetSocketAddress address) {
-    return new AgentConfig(node, pinRoot, underlayIp, address, resyncInterval, sizes, datapath, ctGcInterval);
+    return new AgentConfig(node, pinRoot, underlayIp, address, resyncInterval, sizes, datapath, ctGcInterval, adoptCluster);
   }
 }

@@ -3,6 +3,7 @@ package io.nodus.agent;
 import io.micrometer.core.instrument.Counter;
 import io.micrometer.core.instrument.MeterRegistry;
 import io.micrometer.core.instrument.Timer;
+import io.nodus.agent.control.FollowedLog;
 import io.nodus.agent.datapath.ChangeSet;
 import io.nodus.agent.datapath.DesiredDatapath;
 import io.nodus.agent.datapath.EndpointPlan;
@@ -13,6 +14,7 @@ import io.nodus.agent.monitor.TraceRequests;
 import io.nodus.agent.plumbing.HostNetwork;
 import io.nodus.bpf.Datapath;
 import io.nodus.raft.client.ControlPlaneClient;
+import io.nodus.raft.client.FollowedStream;
 import io.nodus.state.codec.ImageCodec;
 import io.nodus.state.evolve.Evolver;
 import io.nodus.state.image.ClusterImage;
@@ -39,6 +41,8 @@ import org.slf4j.LoggerFactory;
  * batch, makes plumbing and maps match it, touching only what the batch can affect (a
  * {@link ChangeSet} and the {@link PolicyTracker} decide which endpoints). A snapshot recomputes
  * everything and removes what is stale; a periodic resync re-checks plumbing and attachments.
+ * After each pass the {@link FollowedLog} remembers the revision the maps reflect, with the maps,
+ * and a snapshot older than that, or of another cluster, is never applied.
  *
  * <p>Threading: {@link #run} is the only code that touches the image, the plumbing and the maps;
  * other threads hand work over through the inbox (events, snapshots, {@link #WAKEUP}).
@@ -59,6 +63,7 @@ final class ReconcileLoop implements Runnable {
   private final Clock clock;
   private final TraceRequests traces;
   private final RevisionLog revisions;
+  private final FollowedLog followed;
   private final Consumer<ClusterImage> onImage;
   private final Runnable onFirstSync;
   private final EndpointReconciler reconciler;
@@ -67,6 +72,8 @@ final class ReconcileLoop implements Runnable {
   private final Timer propagation;
   private final Counter resolutions;
   private ClusterImage image = ClusterImage.EMPTY;
+  /** The cluster whose log the image folds; empty until a snapshot or stream names it. */
+  private String cluster;
   private final Set<String> retry = new TreeSet<>();
   private TraceRequests.Snapshot traced = new TraceRequests.Snapshot(false, Set.of());
   private List<String> hostAddresses = List.of();
@@ -76,14 +83,16 @@ final class ReconcileLoop implements Runnable {
   private volatile boolean running = true;
 
   ReconcileLoop(AgentConfig config, ControlPlaneClient client, Datapath datapath, MeterRegistry registry, Clock clock,
-      BlockingQueue<Object> inbox, TraceRequests traces, RevisionLog revisions, Consumer<ClusterImage> onImage, Runnable onFirstSync,
-      Consumer<AgentNotice> notices) {
+      BlockingQueue<Object> inbox, TraceRequests traces, RevisionLog revisions, FollowedLog followed, Consumer<ClusterImage> onImage,
+      Runnable onFirstSync, Consumer<AgentNotice> notices) {
     this.config = config;
     this.datapath = datapath;
     this.inbox = inbox;
     this.clock = clock;
     this.traces = traces;
     this.revisions = revisions;
+    this.followed = followed;
+    this.cluster = followed.position().clusterUuid();
     this.onImage = onImage;
     this.onFirstSync = onFirstSync;
     this.reconciler = new EndpointReconciler(config.node(), client, datapath);
@@ -138,9 +147,19 @@ final class ReconcileLoop implements Runnable {
     ChangeSet changes = new ChangeSet();
     for (Object o : batch) {
       if (o instanceof ClusterState s) {
+        Optional<String> refused = followed.refusal(s);
+        if (refused.isPresent()) {
+          // The watch refuses such streams; applying one would tear down what the maps enforce.
+          LOG.error("snapshot not applied, the maps stay as they are: {} (the watch should have refused it)", refused.get());
+          continue;
+        }
         image = ImageCodec.fromState(s);
+        cluster = s.getClusterUuid().isEmpty() ? cluster : s.getClusterUuid();
         changes = ChangeSet.everything();
         synced = true;
+      } else if (o instanceof FollowedStream f) {
+        // A cluster without an id when its snapshot was taken (it had no entry yet) is named by a later stream.
+        cluster = cluster.isEmpty() ? f.clusterUuid() : cluster;
       } else if (o == RESET) {
         changes = ChangeSet.everything();
       } else if (o instanceof Event e && e.getRevision() == image.revision() + 1) {
@@ -219,6 +238,7 @@ final class ReconcileLoop implements Runnable {
       }
     }
     revisions.written(revision, clock.instant());
+    followed.applied(cluster, revision, clock.millis());
     if (retry.isEmpty()) {
       onFirstSync.run();
     } else {

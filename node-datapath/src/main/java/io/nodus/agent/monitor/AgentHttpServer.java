@@ -31,7 +31,10 @@ import org.slf4j.LoggerFactory;
  *
  * <ul>
  *   <li>{@code /metrics}: Prometheus text, datapath counters read fresh for each scrape;</li>
- *   <li>{@code /healthz}: status, node and applied revision;</li>
+ *   <li>{@code /healthz}: status (ok, starting, or degraded with the reason: the control plane is
+ *       stale or unavailable, the maps stay as they are), node and applied revision;</li>
+ *   <li>{@code /v1/status}: the same, with the log position the maps reflect (cluster, revision,
+ *       when) and the control plane as the watch found it;</li>
  *   <li>{@code /v1/endpoints}: datapath status of every local endpoint (entries, capacity, errors);</li>
  *   <li>{@code /v1/sync?revision=R[&timeoutMs=T]}: waits until the maps reflect revision R and says
  *       when their writes were done (epoch microseconds), 504 on timeout;</li>
@@ -48,7 +51,7 @@ import org.slf4j.LoggerFactory;
 public final class AgentHttpServer implements AutoCloseable {
   private static final Logger LOG = LoggerFactory.getLogger(AgentHttpServer.class);
   private static final ObjectMapper JSON = new ObjectMapper();
-  private static final List<String> ROUTES = List.of("/healthz", "/metrics", "/v1/endpoints", "/v1/sync", "/v1/monitor");
+  private static final List<String> ROUTES = List.of("/healthz", "/metrics", "/v1/status", "/v1/endpoints", "/v1/sync", "/v1/monitor");
 
   private final HttpServer server;
   private final ExecutorService executor;
@@ -62,6 +65,7 @@ public final class AgentHttpServer implements AutoCloseable {
       respond(ex, 200, "text/plain; version=0.0.4; charset=utf-8", registry.scrape());
     });
     route("/healthz", ex -> respond(ex, 200, "application/json", JSON.writeValueAsString(view.health())));
+    route("/v1/status", ex -> respond(ex, 200, "application/json", JSON.writeValueAsString(view.status())));
     route("/v1/endpoints", ex -> respond(ex, 200, "application/json", JSON.writeValueAsString(view.endpoints())));
     route("/v1/sync", ex -> sync(ex, view));
     route("/v1/monitor", ex -> monitor(ex, hub, view));

@@ -12,8 +12,15 @@ import java.util.Optional;
  * thread-safe: every request runs on its own thread.
  */
 public interface AgentView {
-  /** The /healthz document. */
+  /** The /healthz document: ok, starting or degraded (with the reason), node, applied revision. */
   Map<String, Object> health();
+
+  /**
+   * The /v1/status document: the health fields, the log position the maps reflect and how the
+   * agent stands with the control plane (following, stale, behind, unavailable; the operator's
+   * sentence).
+   */
+  Map<String, Object> status();
 
   /** The datapath status of every local endpoint with maps. */
   Collection<EndpointStatus> endpoints();

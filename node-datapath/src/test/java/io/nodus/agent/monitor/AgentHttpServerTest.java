@@ -36,6 +36,11 @@ class AgentHttpServerTest {
     }
 
     @Override
+    public Map<String, Object> status() {
+      return Map.of("status", "degraded", "controlPlane", Map.of("state", "stale"));
+    }
+
+    @Override
     public Collection<EndpointStatus> endpoints() {
       return List.of();
     }
@@ -134,6 +139,7 @@ class AgentHttpServerTest {
   @Test
   void stillServesTheRoutes() throws IOException {
     assertThat(get("GET", "/healthz")[1]).contains("ok");
+    assertThat(JSON.readTree(get("GET", "/v1/status")[1]).path("controlPlane").path("state").asText()).isEqualTo("stale");
     assertThat(get("GET", "/v1/sync?revision=5&timeoutMs=10")[0]).contains(" 200 ");
     assertThat(error("GET", "/v1/sync?revision=6&timeoutMs=10", 504).path("code").asText()).isEqualTo("timeout");
   }

@@ -39,8 +39,14 @@ public final class DatapathCommand {
     }
   }
 
-  /** {@code nodus datapath status}: every local endpoint's maps, capacity and errors. */
-  @Command(name = "status", description = "Policy map entries, capacity and errors of every endpoint of this node.")
+  /**
+   * {@code nodus datapath status}: how the node stands with the control plane, the log position
+   * its maps reflect, and every local endpoint's maps, capacity and errors. Exits 1 when an
+   * endpoint's maps are in error or the control plane is stale or unavailable.
+   */
+  @Command(name = "status", description = {"The control plane as this node's agent sees it (following, stale, behind, "
+      + "unavailable), the log revision its maps reflect, and the policy map entries, capacity and errors of every endpoint.",
+      "Exit code 1 when an endpoint is in error or the control plane is stale or unavailable."})
   static final class Status implements Callable<Integer> {
     @Option(names = "--agent", description = "The local agent's API (default: ${DEFAULT-VALUE}).",
         defaultValue = "${env:NODUS_AGENT:-http://127.0.0.1:9403}")
@@ -51,22 +57,44 @@ public final class DatapathCommand {
 
     @Override
     public Integer call() {
+      JsonNode status = get(agent, "/v1/status");
       JsonNode endpoints = get(agent, "/v1/endpoints");
-      if (output == ClientOptions.Output.json) {
-        ClientOptions.printJson(System.out, endpoints);
-        return 0;
-      }
-      Table t = new Table("ENDPOINT", "ID", "IDENTITY", "IPV4", "ENFORCED", "ENTRIES", "REVISION", "ERROR");
+      JsonNode controlPlane = status.path("controlPlane");
+      boolean alarm = status.path("status").asText().equals("degraded");
       int errors = 0;
+      for (JsonNode e : endpoints) {
+        errors += e.path("error").asText().isEmpty() ? 0 : 1;
+      }
+      if (output == ClientOptions.Output.json) {
+        com.fasterxml.jackson.databind.node.ObjectNode out = JSON.createObjectNode();
+        out.set("node", status.path("node"));
+        out.set("status", status.path("status"));
+        out.set("log", status.path("log"));
+        out.set("controlPlane", controlPlane);
+        out.set("endpoints", endpoints);
+        ClientOptions.printJson(System.out, out);
+        return errors == 0 && !alarm ? 0 : 1;
+      }
+      JsonNode log = status.path("log");
+      System.out.printf("node:          %s%n", status.path("node").asText());
+      System.out.printf("maps reflect:  revision %d of cluster %s%s%n", log.path("revision").asLong(),
+          log.path("cluster").asText().isEmpty() ? "(none yet)" : log.path("cluster").asText(),
+          log.path("appliedAt").isTextual() ? ", applied " + log.path("appliedAt").asText() : "");
+      System.out.printf("control plane: %s%n", controlPlane.path("message").asText());
+      if (controlPlane.path("state").asText().equals("stale") && controlPlane.path("reason").asText().equals("other_cluster")) {
+        System.out.printf("               enforcement continues as applied; to follow cluster %s on purpose, restart the agent with "
+            + "--adopt-cluster %s%n", controlPlane.path("cluster").asText(), controlPlane.path("cluster").asText());
+      }
+      System.out.println();
+      Table t = new Table("ENDPOINT", "ID", "IDENTITY", "IPV4", "ENFORCED", "ENTRIES", "REVISION", "ERROR");
       for (JsonNode e : endpoints) {
         String enforced = (e.path("ingressEnforced").asBoolean() ? "in" : "") + (e.path("egressEnforced").asBoolean() ? " out" : "");
         t.row(e.path("name").asText(), e.path("endpointId").asInt(), e.path("identity").asInt(), e.path("ipv4").asText(),
             enforced.isBlank() ? "-" : enforced.strip(), e.path("policyEntries").asInt() + "/" + e.path("policyCapacity").asInt(),
             e.path("revision").asLong(), e.path("error").asText().isEmpty() ? "-" : e.path("error").asText());
-        errors += e.path("error").asText().isEmpty() ? 0 : 1;
       }
       t.print(System.out);
-      return errors == 0 ? 0 : 1;
+      return errors == 0 && !alarm ? 0 : 1;
     }
   }
 

@@ -56,6 +56,25 @@ final class ServerOptions {
     }
   }
 
+  /**
+   * A cluster id for {@code --adopt-cluster} (null: none): a UUID, as {@code nodus datapath
+   * status} names the cluster a controller serves; lower case.
+   */
+  static String clusterId(picocli.CommandLine cmd, String text) {
+    if (text == null) {
+      return "";
+    }
+    String id = text.strip().toLowerCase(Locale.ROOT);
+    try {
+      if (java.util.UUID.fromString(id).toString().equals(id)) {
+        return id;
+      }
+    } catch (IllegalArgumentException e) {
+      // Reported below.
+    }
+    throw bad(cmd, "--adopt-cluster: '" + text + "' is not a cluster id (a UUID such as 0f8e1c7a-5b3d-3c2e-9a41-6d7e8f9a0b1c)");
+  }
+
   /** Parses a size such as {@code 64MB}, {@code 1GB} (binary units) or a number of bytes. */
   static long bytes(picocli.CommandLine cmd, String option, String text) {
     try {

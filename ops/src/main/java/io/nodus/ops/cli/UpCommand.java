@@ -54,12 +54,17 @@ public final class UpCommand implements Callable<Integer> {
       + "127.0.0.1:PORT; loopback only, off when absent.")
   String admin;
 
+  @Option(names = "--adopt-cluster", paramLabel = "UUID", description = "Let this host's agent follow the cluster UUID although its "
+      + "maps follow another one (e.g. after the data directory was removed); see `nodus agent --help`.")
+  String adoptCluster;
+
   @Spec
   CommandSpec spec;
 
   @Override
   public Integer call() throws Exception {
     RestConfig restConfig = ServerOptions.rest(spec.commandLine(), rest, admin);
+    String adopt = ServerOptions.clusterId(spec.commandLine(), adoptCluster);
     String name = node != null ? node : ServerOptions.defaultNodeName();
     PrometheusMeterRegistry registry = new PrometheusMeterRegistry(PrometheusConfig.DEFAULT);
     Lifecycle lifecycle = new Lifecycle();
@@ -77,13 +82,20 @@ public final class UpCommand implements Callable<Integer> {
         controller.adminPort() < 0 ? "" : ", admin http://127.0.0.1:" + controller.adminPort());
 
     AgentConfig defaults = AgentConfig.defaults(name);
-    AgentConfig agentConfig = new AgentConfig(name, defaults.pinRoot(), "", ServerOptions.socket(agentApi), defaults.resyncInterval());
+    AgentConfig agentConfig = new AgentConfig(name, defaults.pinRoot(), "", ServerOptions.socket(agentApi), defaults.resyncInterval())
+        .withAdoptCluster(adopt);
     System.out.printf("starting agent for node %s (maps pinned under %s)...%n", name, agentConfig.pinRoot());
     Agent agent = lifecycle.manage(new Agent(agentConfig, controller.controller().client(), registry, Clock.systemUTC()));
     try {
       agent.start();
-      if (!agent.awaitFirstSync(Duration.ofMinutes(2))) {
-        System.err.println("warning: the agent has not caught up with the log yet; it keeps trying");
+      if (!agent.awaitFirstSyncOrStale(Duration.ofMinutes(2))) {
+        System.err.println("warning: the agent has not caught up with the log yet; it keeps its maps and keeps trying. Control plane: "
+            + agent.controlPlaneSummary());
+        if (agent.controlPlane().reason().equals("other_cluster")) {
+          System.err.println("This host's maps follow cluster " + agent.logPosition().clusterUuid() + ". If " + dataDir
+              + " was removed on purpose, follow the new cluster with `nodus up --adopt-cluster UUID`, UUID as named above "
+              + "(or stop, remove the old datapath with `nodus datapath clean --node " + name + "`, and start again).");
+        }
       }
     } catch (Exception e) {
       lifecycle.closeAll();

@@ -36,6 +36,16 @@ record AgentApi(String url) {
     throw new AssertionError("agent did not reach revision " + revision + " (at " + revision() + ")");
   }
 
+  /** The agent's own status: the log position its maps reflect and the control plane ({@code /v1/status}). */
+  com.fasterxml.jackson.databind.JsonNode status() throws Exception {
+    return JSON.readTree(get("/v1/status"));
+  }
+
+  /** The agent's health document ({@code /healthz}). */
+  com.fasterxml.jackson.databind.JsonNode health() throws Exception {
+    return JSON.readTree(get("/healthz"));
+  }
+
   /** The agent's datapath status of every local endpoint ({@code /v1/endpoints}). */
   com.fasterxml.jackson.databind.JsonNode endpoints() throws Exception {
     return JSON.readTree(get("/v1/endpoints"));

@@ -34,6 +34,7 @@ final class DatapathHarness implements AutoCloseable {
   private final List<String> agentArgs;
   private final List<String> endpoints = new ArrayList<>();
   private final List<AutoCloseable> closeables = new ArrayList<>();
+  private final List<Path> extraDataDirs = new ArrayList<>();
   NodusProcess controller;
   NodusProcess agent;
 
@@ -65,9 +66,7 @@ final class DatapathHarness implements AutoCloseable {
   static DatapathHarness startNamed(int nodePrefix, String clusterName, String... agentArgs) throws Exception {
     DatapathHarness h = new DatapathHarness(List.of(agentArgs));
     try {
-      h.controller = NodusProcess.start(LOGS.resolve(h.id), "controller", "controller ready", "controller", "--id", "c1",
-          "--data-dir", h.dataDir.toString(), "--peers", "c1=127.0.0.1:" + h.raftPort,
-          "--grpc", "127.0.0.1:" + h.grpcPort, "--rest", "127.0.0.1:" + h.restPort).awaitReady(Duration.ofSeconds(60));
+      h.controller = h.startController(h.dataDir);
       if (nodePrefix > 0 || clusterName != null) {
         h.configure(nodePrefix, clusterName);
       }
@@ -98,10 +97,40 @@ final class DatapathHarness implements AutoCloseable {
     }
   }
 
-  NodusProcess startAgent() throws Exception {
+  /**
+   * Starts a controller at this harness's addresses, on {@code dir} (the first one's, or a new
+   * one: a new cluster), with extra `nodus controller` options; waits until it is ready.
+   */
+  NodusProcess startController(Path dir, String... extraArgs) throws Exception {
+    List<String> args = new ArrayList<>(List.of("controller", "--id", "c1", "--data-dir", dir.toString(),
+        "--peers", "c1=127.0.0.1:" + raftPort, "--grpc", "127.0.0.1:" + grpcPort, "--rest", "127.0.0.1:" + restPort));
+    args.addAll(List.of(extraArgs));
+    return NodusProcess.start(LOGS.resolve(id), "controller", "controller ready", args.toArray(String[]::new))
+        .awaitReady(Duration.ofSeconds(60));
+  }
+
+  /** The first controller's data directory. */
+  Path dataDir() {
+    return dataDir;
+  }
+
+  /** A new, empty controller data directory, removed by {@link #close()}. */
+  Path newDataDir() throws java.io.IOException {
+    Path dir = Files.createTempDirectory("nodus-dp-e2e-");
+    extraDataDirs.add(dir);
+    return dir;
+  }
+
+  /** The controllers' gRPC address as agents are given it. */
+  String grpcAddress() {
+    return "127.0.0.1:" + grpcPort;
+  }
+
+  NodusProcess startAgent(String... extraArgs) throws Exception {
     List<String> args = new ArrayList<>(List.of("agent", "--node", node, "--controllers", "127.0.0.1:" + grpcPort,
         "--api", "127.0.0.1:" + agentPort));
     args.addAll(agentArgs);
+    args.addAll(List.of(extraArgs));
     return NodusProcess.start(LOGS.resolve(id), "agent", "agent ready", args.toArray(String[]::new)).awaitReady(Duration.ofSeconds(90));
   }
 
@@ -189,5 +218,6 @@ final class DatapathHarness implements AutoCloseable {
     }
     TestHost.cleanNode(node, endpoints);
     TestHost.deleteTree(dataDir);
+    extraDataDirs.forEach(TestHost::deleteTree);
   }
 }

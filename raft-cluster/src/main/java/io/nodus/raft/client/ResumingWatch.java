@@ -250,17 +250,12 @@ final class ResumingWatch implements WatchSubscription {
       listener.onError(GrpcControlPlaneClient.translate(t));
       return;
     }
-    if (code == Status.Code.OUT_OF_RANGE) {
-      // The controller has not reached the revision this watch needs, even after catching up
-      // with its leader: its store is behind (lost, wiped), or so is its whole cluster.
-      StaleStream stale = new StaleStream(client.address(controller), StaleStream.Kind.BEHIND, offeredCluster, offered, clusterUuid,
-          Math.max(floor, next - 1));
-      log.debug("watch refused a stream: {} ({})", stale.describe(), Status.fromThrowable(t).getDescription());
-      listener.onStale(stale);
-    } else if (!refused) {
-      listener.onUnavailable(client.address(controller), GrpcControlPlaneClient.translate(t));
+    // A stream this watch refused was reported then; the controller's own answer may still
+    // arrive first (e.g. OUT_OF_RANGE after a header of another cluster) and is not news.
+    if (!refused) {
+      reportEnd(code, t);
     }
-    // Anything else is the controller's trouble, not the subscriber's: resume elsewhere.
+    // Whatever ended it, the next controller is tried after a growing pause.
     failures++;
     controller = (controller + 1) % client.controllers();
     long pause = Math.min(MAX_PAUSE_MILLIS, 50L << Math.min(failures, 6));
@@ -270,6 +265,20 @@ final class ResumingWatch implements WatchSubscription {
     } catch (RejectedExecutionException e) {
       // The client is closing; so is this watch.
       closed = true;
+    }
+  }
+
+  /** Tells the listener why a stream that this watch did not refuse ended. */
+  private void reportEnd(Status.Code code, Throwable t) {
+    if (code == Status.Code.OUT_OF_RANGE) {
+      // The controller has not reached the revision this watch needs, even after catching up
+      // with its leader: its store is behind (lost, wiped), or so is its whole cluster.
+      StaleStream stale = new StaleStream(client.address(controller), StaleStream.Kind.BEHIND, offeredCluster, offered, clusterUuid,
+          Math.max(floor, next - 1));
+      log.debug("watch refused a stream: {} ({})", stale.describe(), Status.fromThrowable(t).getDescription());
+      listener.onStale(stale);
+    } else {
+      listener.onUnavailable(client.address(controller), GrpcControlPlaneClient.translate(t));
     }
   }
 

@@ -165,6 +165,20 @@ class WatchTest {
   }
 
   @Test
+  void anotherClusterBehindTheRevisionAskedForIsReportedOnceAsAnotherCluster() throws Exception {
+    start(Fixtures.single(dataDir).build());
+    submitPolicies(1, 2);
+    RecordingListener listener = new RecordingListener();
+
+    // The header is refused, and the controller also answers OUT_OF_RANGE (it is not at 10): one report per attempt.
+    try (WatchSubscription ignored = client.watch(new WatchStart(10, 9, "not-this-cluster"), java.util.Set.of(), listener)) {
+      Await.until(WAIT, "three stale reports", () -> listener.stale().size() >= 3);
+    }
+    assertThat(listener.stale()).extracting(StaleStream::kind).containsOnly(StaleStream.Kind.OTHER_CLUSTER);
+    assertThat(listener.unavailable()).isEmpty();
+  }
+
+  @Test
   void aStreamIsAnnouncedAsFollowingBeforeItDelivers() throws Exception {
     start(Fixtures.single(dataDir).build());
     submitPolicies(1, 2);

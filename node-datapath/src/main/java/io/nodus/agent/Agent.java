@@ -17,6 +17,7 @@ import io.nodus.agent.plumbing.HostNetwork;
 import io.nodus.bpf.Datapath;
 import io.nodus.bpf.events.EventReader;
 import io.nodus.bpf.maps.LogPosition;
+import io.nodus.raft.client.ClusterBoundClient;
 import io.nodus.raft.client.ControlPlaneClient;
 import io.nodus.raft.client.ControlPlaneException;
 import io.nodus.raft.client.FollowedStream;
@@ -129,7 +130,9 @@ public final class Agent implements AutoCloseable {
     Gauge.builder("nodus.agent.applied.revision.age", this, a -> a.appliedAgeSeconds())
         .description("Seconds since the maps came to reflect the revision they hold (grows in a quiet cluster too: read it "
             + "with nodus_agent_control_plane_stale and _unavailable)").baseUnit("seconds").register(registry);
-    loop = new ReconcileLoop(config, client, datapath, registry, clock, inbox, traces, revisions, followed,
+    // Writes carry the id of the cluster the maps follow: a controller of another cluster refuses them.
+    ControlPlaneClient writer = new ClusterBoundClient(client, () -> followed.position().clusterUuid());
+    loop = new ReconcileLoop(config, writer, datapath, registry, clock, inbox, traces, revisions, followed,
         image -> directory = IdentityDirectory.of(image), firstSync::countDown, hub::notice);
     http = new AgentHttpServer(config.api(), registry, hub, new View());
     if (position.isKnown()) {
@@ -139,7 +142,7 @@ public final class Agent implements AutoCloseable {
       LOG.info("maps follow cluster={} revision={}; the node registers again once a controller continues that log",
           position.clusterUuid().isEmpty() ? "(unnamed)" : position.clusterUuid(), position.revision());
     } else {
-      new NodeRegistration(config, client).now();
+      new NodeRegistration(config, writer).now();
     }
     reconcilerThread = Thread.ofPlatform().name("agent-reconciler").start(loop);
     watch = client.watch(followed.watchStart(), Set.of(), new WatchListener() {
@@ -158,7 +161,7 @@ public final class Agent implements AutoCloseable {
         alarm.following(stream);
         inbox.add(stream);
         if (registrationDue.compareAndSet(true, false)) {
-          Thread.ofVirtual().name("agent-register").start(() -> new NodeRegistration(config, client).again(() -> closing));
+          Thread.ofVirtual().name("agent-register").start(() -> new NodeRegistration(config, writer).again(() -> closing));
         }
       }
 

@@ -193,7 +193,11 @@ public final class CommandApplier {
         return new Applied(same, refused.toByteString(), List.of(), List.of(), delta, false);
       }
     }
-    Decision decision = Decider.decide(image, command, ctx);
+    Decision decision = command.getExpectedClusterUuid().isEmpty() || command.getExpectedClusterUuid().equals(state.clusterUuid())
+        ? Decider.decide(image, command, ctx)
+        // Meant for another cluster's log: applying it here would mix two clusters' states.
+        : Decision.reject(RejectionCodes.FAILED_PRECONDITION, "clusterUuid", "the command was meant for cluster "
+            + command.getExpectedClusterUuid() + "; this is cluster " + state.clusterUuid());
     ClusterImage next = image;
     List<Event> stamped = new ArrayList<>();
     List<byte[]> encoded = new ArrayList<>();

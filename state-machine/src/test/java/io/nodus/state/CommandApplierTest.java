@@ -27,6 +27,26 @@ class CommandApplierTest {
   }
 
   @Test
+  void aCommandMeantForAnotherClusterIsRejectedAndChangesNothing() {
+    ReplicaState formed = CommandApplier.applyEntry(ReplicaState.EMPTY, io.nodus.state.proto.LoggedCommand.newBuilder()
+        .setLeaderTimeMillis(1_000).setLeaderMonotonicMillis(5).addCommands(withRequestId(registerNode("n1"), "first"))
+        .build(), 1).state();
+    assertThat(formed.clusterUuid()).isNotEmpty();
+    Command take = withRequestId(createPool("p", "10.62.0.0/24", 32), "bound");
+
+    CommandApplier.Applied foreign = CommandApplier.apply(formed, io.nodus.state.proto.LoggedCommand.newBuilder()
+        .setCommand(take.toBuilder().setExpectedClusterUuid("another-cluster")).setLeaderTimeMillis(2_000).build(), 2);
+    CommandApplier.Applied own = CommandApplier.apply(formed, io.nodus.state.proto.LoggedCommand.newBuilder()
+        .setCommand(take.toBuilder().setExpectedClusterUuid(formed.clusterUuid())).setLeaderTimeMillis(2_000).build(), 2);
+
+    assertThat(foreign.result().getRejection().getCode()).isEqualTo("failed_precondition");
+    assertThat(foreign.result().getRejection().getField()).isEqualTo("clusterUuid");
+    assertThat(foreign.result().getRejection().getMessage()).contains("another-cluster").contains(formed.clusterUuid());
+    assertThat(foreign.image()).isSameAs(formed.image());
+    assertThat(own.result().hasAccepted()).isTrue();
+  }
+
+  @Test
   void aRetriedAllocationGetsTheFirstAddressAndTakesNoOther() {
     Command take = withRequestId(allocate("lb", "svc", 0), "req-1");
     CommandResult first = d.apply(take);

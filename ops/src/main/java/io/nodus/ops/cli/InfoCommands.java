@@ -71,6 +71,8 @@ public final class InfoCommands {
         ClientOptions.printJson(System.out, c);
         return 0;
       }
+      String uuid = c.path("clusterUuid").asText();
+      System.out.printf("cluster: %s%n", uuid.isEmpty() ? "(no entry yet)" : uuid);
       System.out.printf("state hash: %s%n", c.path("stateHash").asText());
       JsonNode replica = c.path("replica");
       System.out.printf("replica of %s: %s%s%n", c.path("servedBy").asText(), replica.path("condition").asText("unknown"),

@@ -62,7 +62,8 @@ public final class RaftControlPlane implements ControlPlane {
     ClusterView.Replica replica = new ClusterView.Replica(h.getCondition().name().toLowerCase(Locale.ROOT), h.getReason(),
         h.getSinceMillis(), h.getRecoveries());
     return new ClusterView(s.getMembersList().stream().map(RaftControlPlane::member).toList(),
-        s.getLeaderId(), s.getRevision(), s.getStateHash(), s.getMemberId(), replica, s.getConfigurationNotesList());
+        s.getLeaderId(), s.getRevision(), s.getStateHash(), s.getMemberId(), replica, s.getConfigurationNotesList(),
+        s.getClusterUuid());
   }
 
   private static ClusterView.Member member(Member m) {

@@ -13,9 +13,10 @@ import java.util.List;
  * @param replica whether the answering member's replica serves, and why not
  * @param configurationNotes how the answering member's --peers differs from the group's recorded
  *     configuration, which counts; empty when they agree
+ * @param clusterUuid the cluster's unique id (an agent told to adopt a re-formed cluster needs it)
  */
 public record ClusterView(List<Member> members, String leader, long revision, String stateHash, String servedBy,
-    Replica replica, List<String> configurationNotes) {
+    Replica replica, List<String> configurationNotes, String clusterUuid) {
   public ClusterView {
     members = List.copyOf(members);
     configurationNotes = List.copyOf(configurationNotes);
@@ -23,7 +24,7 @@ public record ClusterView(List<Member> members, String leader, long revision, St
 
   /** A view of a member whose replica serves (tests and in-memory control planes). */
   public ClusterView(List<Member> members, String leader, long revision, String stateHash, String servedBy) {
-    this(members, leader, revision, stateHash, servedBy, Replica.SERVING, List.of());
+    this(members, leader, revision, stateHash, servedBy, Replica.SERVING, List.of(), "");
   }
 
   /**

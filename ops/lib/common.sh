@@ -5,8 +5,9 @@ nodus_root="$(cd "$(dirname "${BASH_SOURCE[0]}")/../.." && pwd)"
 
 # Packages to build Nodus (clang compiles the BPF programs) and to run it.
 NODUS_BUILD_PACKAGES=(clang llvm libbpf-dev libbpf1 linux-libc-dev iproute2 util-linux procps)
-# Extra packages the test suite and benchmarks use.
-NODUS_TEST_PACKAGES=(gcc libc6-dev bpftool iptables nftables iperf3 tcpdump iputils-ping)
+# Extra packages the test suite and benchmarks use; the chaos tests run controllers under
+# libfaketime (faketime) with their data on ext4 file systems on loop devices (e2fsprogs, mount).
+NODUS_TEST_PACKAGES=(gcc libc6-dev bpftool iptables nftables iperf3 tcpdump iputils-ping faketime e2fsprogs mount)
 
 need_root() {
   if [ "$(id -u)" -ne 0 ]; then

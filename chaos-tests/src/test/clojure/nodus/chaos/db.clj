@@ -1,11 +1,14 @@
 (ns nodus.chaos.db
   "The database under test: Nodus controllers, each a JVM of its own (`nodus controller` from the
   ops distribution on this JVM's class path) inside its node's network namespace, with its own
-  data directory and log. Like Jepsen's db, it installs nothing; it starts, kills (SIGKILL),
-  pauses (SIGSTOP), resumes (SIGCONT) and restarts processes, and a restarted controller finds
-  its Raft log and RocksDB where it left them."
+  log, its data directory on a small disk of its own (nodus.chaos.disk) and its wall clock offset
+  by libfaketime (nodus.chaos.clock, 0 until the nemesis changes it). Like Jepsen's db, it
+  installs nothing; it starts, kills (SIGKILL), pauses (SIGSTOP), resumes (SIGCONT) and restarts
+  processes, and a restarted controller finds its Raft log and RocksDB where it left them."
   (:require [clojure.java.io :as io]
-            [clojure.string :as str])
+            [clojure.string :as str]
+            [nodus.chaos.clock :as clock]
+            [nodus.chaos.disk :as disk])
   (:import (io.nodus.raft.client GrpcControlPlaneClient)
            (java.lang ProcessHandle)
            (java.time Duration)
@@ -24,8 +27,15 @@
 (defn- java-command []
   (-> (ProcessHandle/current) .info .command (.orElse "java")))
 
-(defn- controller-command [net dir node extra-args]
-  (concat ["ip" "netns" "exec" (get-in net [:nodes node :netns]) (java-command)]
+(defn data-dir
+  "The node's data directory (on its disk): its Raft log, snapshots and RocksDB."
+  ^java.io.File [db node]
+  (get-in db [:disks node :data]))
+
+(defn- controller-command [{:keys [net dir min-free-disk] :as db} node extra-args]
+  ;; env(1) execs the JVM in place, like ip netns exec, and only the JVM gets libfaketime.
+  (concat ["ip" "netns" "exec" (get-in net [:nodes node :netns])
+           "env"] (clock/env (clock/offset-file dir node)) [(java-command)]
           (when (>= (.feature (Runtime/version)) 24)
             ["--enable-native-access=ALL-UNNAMED" "--sun-misc-unsafe-memory-access=allow"])
           ;; Three controllers, the test and its clients share two cores: small heaps, quick JIT.
@@ -33,18 +43,20 @@
            ;; Marks the process as a chaos controller, for sweep-orphans!.
            (str "-Dnodus.chaos.run=" (:run net))
            "-cp" (System/getProperty "java.class.path") "io.nodus.ops.Main" "controller"
-           "--id" node "--data-dir" (str (io/file dir node "data")) "--peers" (peers net)
-           "--grpc" (grpc-address net node) "--snapshot-interval" "2000"]
+           "--id" node "--data-dir" (str (data-dir db node)) "--peers" (peers net)
+           "--grpc" (grpc-address net node) "--snapshot-interval" "2000"
+           ;; Small against the disk, so that the nemesis' filler, not the data, fills it.
+           "--min-free-disk" min-free-disk]
           extra-args))
 
 (defn start!
   "Starts `node`'s controller and waits until it says it is ready; returns the process. `more`
-  are flags for this start only (--join). `ip netns exec` execs the JVM in place, so the process
-  is the JVM itself and signals reach it."
-  [{:keys [net dir processes controller-args]} node & more]
+  are flags for this start only (--join). `ip netns exec` and env(1) exec the JVM in place, so the
+  process is the JVM itself and signals reach it."
+  [{:keys [dir processes paused controller-args] :as db} node & more]
   (let [log (io/file dir node "controller.log")
         _ (io/make-parents log)
-        p (-> (ProcessBuilder. ^java.util.List (vec (controller-command net dir node (concat controller-args more))))
+        p (-> (ProcessBuilder. ^java.util.List (vec (controller-command db node (concat controller-args more))))
               ;; Appended: a restarted controller's log follows its previous life.
               (.redirectError (java.lang.ProcessBuilder$Redirect/appendTo log))
               (.start))
@@ -73,10 +85,10 @@
     (swap! processes dissoc node)))
 
 (defn wipe!
-  "Deletes a (killed) node's data directory: its Raft log, snapshots and RocksDB."
-  [{:keys [dir]} node]
-  (let [data (io/file dir node "data")]
-    (doseq [^java.io.File f (reverse (file-seq data))] (.delete f))))
+  "Deletes a (killed) node's data directory: its Raft log, snapshots and RocksDB. The directory
+  itself stays: it is where the node's disk keeps the data."
+  [db node]
+  (doseq [^java.io.File f (rest (reverse (file-seq (data-dir db node))))] (.delete f)))
 
 (defn pause! [{:keys [processes]} node]
   (when-let [p (get @processes node)] (signal! p "STOP")))
@@ -114,26 +126,48 @@
     (count orphans)))
 
 (defn teardown!
-  "Kills every controller (a paused one too); data and logs stay for the post-mortem."
+  "Kills every controller (a paused one too) and unmounts their disks; logs and disk images stay
+  for the post-mortem."
   [db]
   (doseq [node (keys @(:processes db))] (kill! db node))
+  (doseq [d (vals (:disks db))]
+    ;; A run that failed during a disk-full fault would leave the filler in the image.
+    (disk/free! d)
+    (disk/destroy! d))
   (when-let [hook (:hook db)]
     (try (.removeShutdownHook (Runtime/getRuntime) hook) (catch IllegalStateException _ nil))))
 
+(def defaults
+  "A disk of 128 MB per controller (a run writes some 20 MB), of which it keeps 8 MB free."
+  {:controller-args [] :disk-megabytes 128 :min-free-disk "8MB"})
+
 (defn setup!
-  "Starts every node's controller in `net`, with data and logs under `dir`, and `controller-args`
-  added to each controller's command line (a fault switch). Returns the db. A shutdown hook
-  kills the controllers if the test JVM exits before teardown! (SIGTERM, Ctrl-C)."
-  ([net dir] (setup! net dir []))
-  ([net dir controller-args]
-  (let [processes (atom {})
-        hook (Thread. ^Runnable (fn [] (doseq [^Process p (vals @processes)] (.destroyForcibly p))))
-        db {:net net :dir dir :processes processes :hook hook :controller-args (vec controller-args)}]
-    (.addShutdownHook (Runtime/getRuntime) hook)
-    (try
-      ;; In parallel: each waits for the others to form the group.
-      (run! deref (doall (for [node (keys (:nodes net))] (future (start! db node)))))
-      db
-      (catch Throwable e
-        (teardown! db)
-        (throw e))))))
+  "Makes each node in `net` a disk and a clock offset file (offset 0) under `dir` and starts its
+  controller. Options (see defaults): :controller-args, added to each controller's command line (a
+  fault switch), :disk-megabytes and :min-free-disk. Returns the db. A shutdown hook kills the
+  controllers if the test JVM exits before teardown! (SIGTERM, Ctrl-C); their disks are then
+  left to disk/sweep-leftovers!."
+  ([net dir] (setup! net dir {}))
+  ([net dir opts]
+   (let [{:keys [controller-args disk-megabytes min-free-disk]} (merge defaults opts)
+         processes (atom {})
+         hook (Thread. ^Runnable (fn [] (doseq [^Process p (vals @processes)] (.destroyForcibly p))))
+         db {:net net :dir dir :processes processes :paused (atom #{}) :hook hook
+             :controller-args (vec controller-args) :min-free-disk min-free-disk :disks {}}
+         disks (atom {})]
+     (.addShutdownHook (Runtime/getRuntime) hook)
+     (try
+       (doseq [node (keys (:nodes net))]
+         (swap! disks assoc node (disk/create! dir (:run net) node disk-megabytes))
+         (clock/set-offset! (clock/offset-file dir node) 0))
+       (let [db (assoc db :disks @disks)]
+         (try
+           ;; In parallel: each waits for the others to form the group.
+           (run! deref (doall (for [node (keys (:nodes net))] (future (start! db node)))))
+           db
+           (catch Throwable e
+             (teardown! db)
+             (throw e))))
+       (catch Throwable e
+         (run! disk/destroy! (vals @disks))
+         (throw e))))))

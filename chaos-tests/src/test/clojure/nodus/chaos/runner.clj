@@ -22,6 +22,7 @@
             [nodus.chaos.checker.linearizable :as lin]
             [nodus.chaos.client :as client]
             [nodus.chaos.db :as db]
+            [nodus.chaos.disk :as disk]
             [nodus.chaos.history :as h]
             [nodus.chaos.model.register :as register]
             [nodus.chaos.nemesis :as nemesis]
@@ -149,10 +150,12 @@
   io.nodus.state.image.IdentitiesImage/DEFAULT_QUARANTINE_MILLIS)
 
 (defn sweep!
-  "Clears what crashed runs left: orphaned controllers first, so that their namespaces are empty."
+  "Clears what crashed runs left: orphaned controllers first, so that their namespaces are empty,
+  then the namespaces and bridges, then the disks of runs that have no namespace left."
   []
   (db/sweep-orphans!)
-  (net/sweep-leftovers!))
+  (net/sweep-leftovers!)
+  (disk/sweep-leftovers!))
 
 (defn- submit-setup!
   "Submits the runs' setup through a client of every member: the node the identities workload's
@@ -217,11 +220,12 @@
   (controllers, 3 or 5), :workers (client threads per workload, {:register :identities :ipam}),
   :key-count (register keys), :faults (kinds, see nodus.chaos.nemesis), :interval-ms (of each
   fault and each quiet period), :dir (where the run's files go), :controller-args (added to every
-  controller's command line: a fault switch). Client thread i talks to node i mod node-count only,
-  as Jepsen's clients do: reads are served, and writes forwarded, by every member.
+  controller's command line: a fault switch), :disk-megabytes and :min-free-disk (see
+  db/defaults). Client thread i talks to node i mod node-count only, as Jepsen's clients do: reads
+  are served, and writes forwarded, by every member.
   Returns {:valid? ... :results ... :dir ... :seed ... :ops n}."
   [opts]
-  (let [{:keys [seed seconds node-count workers key-count faults interval-ms dir controller-args] :as opts}
+  (let [{:keys [seed seconds node-count workers key-count faults interval-ms dir] :as opts}
         (merge {:seed (System/currentTimeMillis) :seconds 60 :node-count 3 :workers {:register 6 :identities 2 :ipam 2}
                 :key-count 3 :faults #{:kill :pause :partition} :interval-ms 4000}
                opts)]
@@ -233,7 +237,7 @@
           history (recorder)
           nemesis-log (atom [])]
       (try
-        (let [db (db/setup! network dir controller-args)
+        (let [db (db/setup! network dir (select-keys opts [:controller-args :disk-megabytes :min-free-disk]))
               nodes (vec (keys (:nodes network)))
               run {:db db :network network :history history :start start
                    :deadline (+ (System/nanoTime) (* seconds 1000000000))

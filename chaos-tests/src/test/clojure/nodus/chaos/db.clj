@@ -100,13 +100,16 @@
   (boolean (some-> ^Process (get @processes node) .isAlive)))
 
 (defn client
-  "A gRPC client of the given nodes (all by default); it follows the leader among them."
+  "A gRPC client of the given nodes (all by default); it follows the leader among them. Each call
+  fails over among them for up to 10 s, or with {:retry-budget-ms 0} makes a single attempt (the
+  workloads' clients, which retry themselves: see nodus.chaos.client)."
   ([db] (client db (keys (get-in db [:net :nodes]))))
-  ([{:keys [net]} nodes]
+  ([db nodes] (client db nodes {}))
+  ([{:keys [net]} nodes {:keys [retry-budget-ms] :or {retry-budget-ms 10000}}]
    (-> (GrpcControlPlaneClient/builder)
        (.addresses (mapv #(grpc-address net %) nodes))
        (.callTimeout (Duration/ofSeconds 5))
-       (.retryBudget (Duration/ofSeconds 10))
+       (.retryBudget (Duration/ofMillis retry-budget-ms))
        (.build))))
 
 (defn sweep-orphans!

@@ -113,10 +113,18 @@
                      (= :ok (:type done)) (assoc held owner (:cidr (:value done)))
                      :else held)))})
 
+(defn- refused-by-replica?
+  "Whether a completion is a controller's refusal for its own replica (a full disk, a replica that
+  restarts after it: see nodus.chaos.client), as the history records the error."
+  [done]
+  (boolean (when-let [error (:error done)]
+             (some #(str/includes? error (str " " % ":")) client/replica-refusals))))
+
 (defn- worker
   "Client thread i of a workload: runs ops until the deadline. After an :info it continues as a new
   process, as Jepsen's do: the old one's op may still take effect, and must not be mistaken for
-  the next."
+  the next. A controller whose disk is full (or whose replica restarts after it) refuses at once:
+  the thread pauses a little before its next op, rather than fill the history with refusals."
   [{:keys [history start deadline]} {:keys [processes first-process init next invoke update]} c i seed]
   (let [rnd (Random. (long seed))]
     (loop [process (+ first-process i) state init]
@@ -125,6 +133,7 @@
               _ (record! history start (assoc op :type :invoke :process process))
               done (invoke c op)]
           (record! history start (merge (select-keys op [:f]) done {:process process}))
+          (when (refused-by-replica? done) (Thread/sleep 100))
           (recur (if (= :info (:type done)) (+ process processes) process)
                  (update state op done)))))))
 
@@ -193,6 +202,8 @@
          ", log: " head " revisions, watchers received: "
          (str/join " " (for [[node w] received] (str node "=" (count (:items w)))))
          "\nops: " (str/join ", " (for [[[f t] n] (sort counts)] (str (name f) " " (name t) " " n)))
+         "\nops refused by a controller for its own replica (" (str/join ", " (sort client/replica-refusals)) "): "
+         (count (filter refused-by-replica? hist))
          "\nnemesis: " (str/join ", " (for [[f n] (sort (frequencies (map :f (filter #(= :start (:phase %)) nemesis-log))))]
                                         (str (name f) " " n)))
          (let [failed (filter #(and (:outcome %) (not= :done (get-in % [:outcome :outcome]))) nemesis-log)]
@@ -247,7 +258,9 @@
                           :let [n (get workers w 0)] :when (pos? n)]
                       (make run n))
               threads (vec (for [load loads i (range (:processes load))] [load i]))
-              clients (vec (for [t (range (count threads))] (db/client db [(nodes (mod t (count nodes)))])))]
+              ;; One attempt per call: nodus.chaos.client retries, knowing what each attempt answered.
+              clients (vec (for [t (range (count threads))]
+                             (db/client db [(nodes (mod t (count nodes)))] {:retry-budget-ms 0})))]
           (try
             (let [rnd (Random. (long seed))
                   ;; Watchers from the first revision, on every member, before any client writes.

@@ -62,6 +62,7 @@
               (.start))
         ready (CountDownLatch. 1)]
     (swap! processes assoc node p)
+    (swap! paused disj node)
     (future
       (with-open [r (io/reader (.getInputStream p))]
         (doseq [line (line-seq r)]
@@ -78,11 +79,12 @@
 
 (defn kill!
   "SIGKILL: no shutdown hook, no final snapshot. Also ends a paused process."
-  [{:keys [processes]} node]
+  [{:keys [processes paused]} node]
   (when-let [^Process p (get @processes node)]
     (.destroyForcibly p)
     (.waitFor p 10 TimeUnit/SECONDS)
-    (swap! processes dissoc node)))
+    (swap! processes dissoc node)
+    (swap! paused disj node)))
 
 (defn wipe!
   "Deletes a (killed) node's data directory: its Raft log, snapshots and RocksDB. The directory
@@ -90,14 +92,23 @@
   [db node]
   (doseq [^java.io.File f (rest (reverse (file-seq (data-dir db node))))] (.delete f)))
 
-(defn pause! [{:keys [processes]} node]
-  (when-let [p (get @processes node)] (signal! p "STOP")))
+(defn pause! [{:keys [processes paused]} node]
+  (when-let [p (get @processes node)]
+    (signal! p "STOP")
+    (swap! paused conj node)))
 
-(defn resume! [{:keys [processes]} node]
-  (when-let [p (get @processes node)] (signal! p "CONT")))
+(defn resume! [{:keys [processes paused]} node]
+  (when-let [p (get @processes node)]
+    (signal! p "CONT")
+    (swap! paused disj node)))
 
 (defn alive? [{:keys [processes]} node]
   (boolean (some-> ^Process (get @processes node) .isAlive)))
+
+(defn running?
+  "Whether the node's controller is alive and not paused: whether it can answer at all."
+  [{:keys [paused] :as db} node]
+  (and (alive? db node) (not (contains? @paused node))))
 
 (defn client
   "A gRPC client of the given nodes (all by default); it follows the leader among them. Each call

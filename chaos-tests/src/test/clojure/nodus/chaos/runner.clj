@@ -3,7 +3,8 @@
   read, write and compare-and-set policies (one register per policy), create and delete endpoints
   with overlapping label sets (each allocates or releases an identity), and allocate and release
   IPAM blocks of a small pool; a watcher on every controller records the events; meanwhile a
-  nemesis (nodus.chaos.nemesis) kills, pauses, partitions and changes the membership. Then every
+  nemesis (nodus.chaos.nemesis) kills, pauses, partitions, changes the membership, skews wall
+  clocks and fills disks. Then every
   fault is healed, the cluster converges, each key and the pool are read once more, the whole log
   is read, and the checkers judge the register history (linearizability), the identity answers
   against the log (one identity per label set, none shared, quarantine kept), the IPAM answers
@@ -21,6 +22,7 @@
             [nodus.chaos.commands :as cmd]
             [nodus.chaos.checker.linearizable :as lin]
             [nodus.chaos.client :as client]
+            [nodus.chaos.clock :as clock]
             [nodus.chaos.db :as db]
             [nodus.chaos.disk :as disk]
             [nodus.chaos.history :as h]
@@ -188,6 +190,24 @@
         (record! history start (merge op (client/invoke! c op) {:process process}))))
     (try (client/ipam-allocations c (:name ipam-pool)) (catch Exception _ nil))))
 
+(defn- nemesis-details
+  "What the disk and clock faults did, from the nemesis log (a mix's parts included)."
+  [nemesis-log]
+  (let [starts (filter #(= :start (:phase %)) nemesis-log)
+        parts (mapcat #(if (= :mix (:f %)) (:parts %) [%]) starts)
+        disk (filter #(= :disk-full (:f %)) parts)
+        clock (filter #(= :clock-skew (:f %)) parts)
+        disk-outcomes (filter :filled (mapcat #(nemesis/outcomes (or (:outcome %) (:outcomes %))) starts))]
+    (str (when (seq disk)
+           (str "\n  disk-full: " (count disk) " faults, " (reduce + (map (comp count :nodes) disk)) " disks filled, "
+                (count (filter #(= :done (:outcome %)) disk-outcomes)) " of " (count disk-outcomes)
+                " saw every running controller stop its replica (" (count (mapcat :unverified disk-outcomes))
+                " controllers dead or paused then)"))
+         (when (seq clock)
+           (str "\n  clock-skew: " (count clock) " faults, steps (s) "
+                (str/join ", " (for [{:keys [offsets]} clock [node [forward back]] offsets]
+                                 (str node " " (clock/spec forward) "/" (clock/spec back) "/+0"))))))))
+
 (defn- summary
   [{:keys [seed seconds node-count workers key-count faults]} result results head received hist nemesis-log]
   (let [counts (frequencies (map (juxt :f :type) (remove h/invoke? hist)))]
@@ -195,9 +215,11 @@
          (if (true? (:valid? result)) "VALID" (str "NOT VALID (" (:valid? result) ")"))
          (apply str (for [[k r] (sort results)] (str "\n  " (name k) ": " (:valid? r))))
          "\nseed " seed " (replay: NODUS_CHAOS_SEED=" seed " ./ops/chaos, or (nodus.chaos.runner/run-chaos! {:seed " seed " ...}))"
-         "\n" seconds " s, " node-count " controllers, clients " (str/join " " (for [[w n] (sort workers)] (str (name w) "=" n)))
+         "\n" seconds " s of faults, the run " (:duration-s result) " s, " node-count " controllers, clients "
+         (str/join " " (for [[w n] (sort workers)] (str (name w) "=" n)))
          ", " key-count " keys, faults " (str/join " " (map name (sort faults)))
-         "\nevery fault healed: " (:healed result) ", converged after healing: " (:converged result)
+         "\nevery fault healed: " (:healed result) ", every full disk stopped its controller's replica: " (:disks-stopped result)
+         ", converged after healing: " (:converged result)
          ", watchers caught up: " (:watchers-caught-up result)
          ", log: " head " revisions, watchers received: "
          (str/join " " (for [[node w] received] (str node "=" (count (:items w)))))
@@ -206,7 +228,8 @@
          (count (filter refused-by-replica? hist))
          "\nnemesis: " (str/join ", " (for [[f n] (sort (frequencies (map :f (filter #(= :start (:phase %)) nemesis-log))))]
                                         (str (name f) " " n)))
-         (let [failed (filter #(and (:outcome %) (not= :done (get-in % [:outcome :outcome]))) nemesis-log)]
+         (nemesis-details nemesis-log)
+         (let [failed (filter #(seq (nemesis/incomplete %)) nemesis-log)]
            (if (seq failed) (str "\nnemesis actions that did not complete: " (count failed) " (see nemesis.edn)") ""))
          "\n")))
 
@@ -284,12 +307,17 @@
                     seen-head (reduce max head (keep #(:revision (peek (:items %))) (vals received)))
                     log (watchers/read-log db 1 seen-head)
                     results (check hist log received final-allocations)
-                    ;; A heal that did not complete (a member that could not be added back) leaves
-                    ;; the cluster short of a controller: a failure of the product, not of a check.
-                    healed (not-any? #(and (= :heal (:phase %)) (:outcome %) (not= :done (get-in % [:outcome :outcome])))
-                                     @nemesis-log)
-                    result {:valid? (checker/merge-valid (list* converged healed (map :valid? (vals results))))
-                            :converged converged :healed healed :watchers-caught-up caught-up :results results}]
+                    ;; A heal that did not complete (a member that could not be added back, a replica
+                    ;; that did not restart on a freed disk) leaves the cluster short of a controller:
+                    ;; a failure of the product, not of a check.
+                    healed (not-any? #(and (= :heal (:phase %)) (seq (nemesis/incomplete %))) @nemesis-log)
+                    ;; A controller that went on serving on a full disk did not fail closed.
+                    disks-stopped (not-any? (fn [e] (some #(= :not-stopped (:outcome %)) (nemesis/incomplete e)))
+                                            @nemesis-log)
+                    result {:valid? (checker/merge-valid (list* converged healed disks-stopped (map :valid? (vals results))))
+                            :converged converged :healed healed :disks-stopped disks-stopped
+                            :watchers-caught-up caught-up :results results
+                            :duration-s (quot (now-nanos start) 1000000000)}]
                 (io/make-parents (io/file dir "history.edn"))
                 (h/write-edn (io/file dir "history.edn") hist)
                 (spit (io/file dir "nemesis.edn") (with-out-str (pprint/pprint @nemesis-log)))

@@ -2,10 +2,11 @@
   "The event-log workload: a watcher on every controller records what it receives, through the
   product's own resuming client (a killed or paused member's watcher resumes when it is back, or
   re-lists from a snapshot when it fell behind the retained history), and after the run a fresh
-  watch reads the whole log. Events are recorded as their revision, leader time, a 32-bit digest
+  watch reads the whole log. Events are recorded as their revision, cluster time, a 32-bit digest
   of their bytes (the checker compares each watcher's events with the log's through it, without
-  holding the events) and, for identity and endpoint events, the fields the identities checker
-  reads."
+  holding the events), the request id of the command that caused them and their kind (the event
+  log checker finds a command applied twice through them) and, for identity and endpoint events,
+  the fields the identities checker reads."
   (:require [nodus.chaos.commands :as cmd]
             [nodus.chaos.db :as db])
   (:import (io.nodus.raft.client GrpcControlPlaneClient WatchListener WatchSubscription)
@@ -25,7 +26,8 @@
                              :identity (.getIdentity (.getEndpointDeleted e))}))
 
 (defn- item [^Event e]
-  (merge {:revision (.getRevision e) :time-millis (.getTimeMillis e) :digest (Arrays/hashCode (.toByteArray e))}
+  (merge {:revision (.getRevision e) :time-millis (.getTimeMillis e) :digest (Arrays/hashCode (.toByteArray e))
+          :request-id (.getRequestId e) :kind (keyword (.toLowerCase (.name (.getBodyCase e))))}
          (identity-fields e)))
 
 (defn- recording-listener [items]

@@ -3,7 +3,8 @@
 
   Input:
     {:log          [event ...]      ; the final log, in order; each event a map with :revision, the
-                                    ; revisions consecutive integers from the first event's
+                                    ; revisions consecutive integers from the first event's, and
+                                    ; optionally :request-id and :kind (see below)
      :log-from     r                ; optional: the revision the log starts at (it holds every event
                                     ; from r on); default the first event's, or 1 for an empty log
      :watchers     {id {:from r     ; optional: the revision the watch asked to start at
@@ -16,7 +17,17 @@
   on, with nothing missing, repeated or reordered, each event equal to the log's event at its revision,
   and nothing the log does not have. A snapshot may jump ahead (the re-list covers what the watch
   missed) but never back before what the watcher already saw. Every acknowledged revision must be in
-  the log: a write a client saw committed must survive any fault."
+  the log: a write a client saw committed must survive any fault.
+
+  A request id is applied at most once: a client retries a command under the id it first sent, and
+  the cluster answers a retry with the first application's answer. One application puts the events
+  of its command at consecutive revisions, all with one time (one log entry's), and none of the
+  workloads' commands causes two events of one :kind; so the events that carry one :request-id (an
+  empty or missing one is none) must be one run of consecutive revisions with one :time-millis and
+  no :kind twice, else the id was applied again (:request-applied-twice, naming its revisions).
+
+  Violations: :log-not-consecutive, :gap, :repeated-or-reordered, :not-in-log, :differs-from-log,
+  :snapshot-went-back, :beyond-log, :acknowledged-not-in-log, :request-applied-twice."
   (:require [nodus.chaos.checker :as checker]))
 
 (defn- log-violations
@@ -77,6 +88,17 @@
                      (max r (or seen r))
                      (into violations problems)))))))))
 
+(defn- request-violations
+  "Request ids whose events are not those of one application (see the namespace docstring)."
+  [log]
+  (for [[id events] (group-by :request-id (filter #(seq (:request-id %)) log))
+        :let [revisions (mapv :revision events)
+              kinds (keep :kind events)]
+        :when (or (not= revisions (vec (range (first revisions) (+ (first revisions) (count events)))))
+                  (not (apply = (map :time-millis events)))
+                  (not= (count kinds) (count (distinct kinds))))]
+    {:kind :request-applied-twice :request-id id :revisions revisions :kinds (vec kinds)}))
+
 (defn check
   [{:keys [log log-from watchers acknowledged]}]
   (let [log-from (or log-from (:revision (first log)) 1)
@@ -90,7 +112,8 @@
     (checker/valid-result
      (concat (log-violations log log-from)
              (mapcat (fn [[id w]] (watcher-violations event-at last-revision id w)) (sort-by (comp str key) watchers))
-             lost)
+             lost
+             (request-violations log))
      :log-length (count log)
      :watcher-count (count watchers)
      :acknowledged-count (count acknowledged))))

@@ -43,6 +43,23 @@
 (deftest a-log-with-a-hole-is-itself-a-violation
   (is (= [:log-not-consecutive] (kinds {:log (into [(e 1)] (map e (range 3 5))) :watchers {}}))))
 
+(defn- applied [r id kind & {:keys [t] :or {t 100}}] {:revision r :request-id id :kind kind :time-millis t})
+
+(deftest a-request-id-is-applied-once
+  (testing "one command's events: consecutive, one time, each kind once"
+    (is (empty? (kinds {:log [(applied 1 "a" :identity-allocated) (applied 2 "a" :endpoint-created)
+                              (applied 3 "b" :policy-upserted) (applied 4 "" :policy-upserted) (applied 5 "" :policy-upserted)]
+                        :watchers {}}))))
+  (testing "applied again later"
+    (is (= [{:kind :request-applied-twice :request-id "a" :revisions [1 3] :kinds [:policy-upserted :policy-upserted]}]
+           (:violations (event-log/check {:log [(applied 1 "a" :policy-upserted) (applied 2 "b" :policy-upserted)
+                                                (applied 3 "a" :policy-upserted)]
+                                          :watchers {}})))))
+  (testing "applied again right after"
+    (is (= [:request-applied-twice] (kinds {:log [(applied 1 "a" :ipam-allocated) (applied 2 "a" :ipam-allocated)] :watchers {}})))
+    (is (= [:request-applied-twice] (kinds {:log [(applied 1 "a" :identity-allocated)
+                                                  (applied 2 "a" :endpoint-created :t 101)] :watchers {}})))))
+
 (defspec runs-of-the-reference-log-pass 200
   (prop/for-all [input sim/gen-run]
     (true? (:valid? (event-log/check input)))))
@@ -69,3 +86,9 @@
 
 (defspec a-lost-acknowledged-write-fails 100
   (mutation-fails (comp seq :acknowledged) sim/lose-acknowledged))
+
+(defspec a-command-applied-twice-fails-for-that-alone 100
+  (prop/for-all [[input position] (gen/let [input (gen/such-that #(seq (sim/reapplicable %)) sim/gen-run 200)
+                                            position (gen/elements (sim/reapplicable input))]
+                                    [input position])]
+    (= [:request-applied-twice] (kinds (sim/reapply-request input position)))))

@@ -27,7 +27,9 @@
           (let [id (pick (count watchers))
                 {:keys [at]} (watchers id)]
             (case (pick 6)
-              (0 1) (let [event {:revision (inc latest) :key (pick 3) :value (pick 10)}]
+              ;; Each committed command causes one event, which carries its request id.
+              (0 1) (let [event {:revision (inc latest) :key (pick 3) :value (pick 10)
+                                 :request-id (str "req-" (inc latest)) :kind :policy-upserted}]
                       (recur (inc step) (conj log event)
                              ;; Some writers time out, so not every revision is acknowledged.
                              (cond-> acknowledged (pos? (pick 4)) (conj (:revision event)))
@@ -86,3 +88,20 @@
   replica that never had them."
   [input r]
   (update input :log (fn [log] (filterv #(< (:revision %) r) log))))
+
+(defn reapplicable
+  "Positions of log events that a later, not adjacent event follows: where reapply-request acts."
+  [{:keys [log]}]
+  (range 0 (- (count log) 2)))
+
+(defn reapply-request
+  "The run whose last event carries the request id of the event at position i, in the log and in every
+  watcher's copy: as if the cluster had applied that command once more (a retry it failed to
+  deduplicate)."
+  [{:keys [log] :as input} i]
+  (let [id (:request-id (log i))
+        last-revision (:revision (peek log))
+        relabel (fn [items] (mapv #(if (= last-revision (:revision %)) (assoc % :request-id id) %) items))]
+    (-> input
+        (update :log relabel)
+        (update :watchers update-vals #(update % :items relabel)))))

@@ -10,12 +10,14 @@
   against the log (one identity per label set, none shared, quarantine kept), the IPAM answers
   against the final allocations (nothing handed out twice, nothing acknowledged lost) and the
   watchers' streams (each a gapless, duplicate-free prefix of the log; every acknowledged command
-  in it). Everything random comes from the run's seed, and the run writes its history, the
+  in it; no request applied twice) and the cluster time the events carry (never back, never ahead
+  of real time). Everything random comes from the run's seed, and the run writes its history, the
   nemesis' log, the checkers' results and a summary naming the seed under target/chaos/<run>/."
   (:require [clojure.java.io :as io]
             [clojure.pprint :as pprint]
             [clojure.string :as str]
             [nodus.chaos.checker :as checker]
+            [nodus.chaos.checker.cluster-time :as cluster-time]
             [nodus.chaos.checker.event-log :as event-log]
             [nodus.chaos.checker.identities :as identities]
             [nodus.chaos.checker.ipam :as ipam]
@@ -236,12 +238,14 @@
 (defn- check
   "The checkers' results on what the run recorded."
   [hist log received final-allocations]
-  (let [of (fn [fs] (filterv #(fs (:f %)) hist))]
+  (let [of (fn [fs] (filterv #(fs (:f %)) hist))
+        changes #{:write :cas :create-endpoint :delete-endpoint :allocate :release}]
     {:register (checker/check-safe #(lin/check register/absent (:history %) {:time-limit-ms 60000})
                                    {:history (of #{:read :write :cas})})
      :event-log (checker/check-safe event-log/check
                                     {:log log :log-from 1 :watchers received
-                                     :acknowledged (keep #(when (and (h/ok? %) (not= :read (:f %))) (:revision (:value %))) hist)})
+                                     :acknowledged (keep #(when (and (h/ok? %) (changes (:f %))) (:revision (:value %))) hist)})
+     :cluster-time (checker/check-safe cluster-time/check {:history (of changes) :log log})
      :identities (checker/check-safe identities/check
                                      {:history (of #{:create-endpoint :delete-endpoint}) :log log
                                       :quarantine-millis quarantine-millis})

@@ -3,6 +3,11 @@
   no identity serves two label sets at once, and a released identity rests for the quarantine before it
   can be allocated again (so that a packet still carrying it is never mistaken for the new holder's).
 
+  Times are the events' :time-millis, the cluster time (io.nodus.state.ClusterClock) that the
+  controllers measure the quarantine by, never a wall clock of theirs or of the test's: a check in
+  another clock would judge a rule the controllers do not apply. That the cluster time cannot run
+  ahead of real time, and so shorten the quarantine, is the cluster-time checker's to judge.
+
   Input:
     {:history           [op ...]   ; :create-endpoint {:endpoint n :labels L}
                                    ;   :ok {:endpoint n :labels L :identity id :revision r}

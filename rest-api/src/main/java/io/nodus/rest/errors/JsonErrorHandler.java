@@ -2,7 +2,6 @@ package io.nodus.rest.errors;
 
 import java.io.IOException;
 import java.nio.ByteBuffer;
-import org.eclipse.jetty.http.HttpFields;
 import org.eclipse.jetty.http.HttpHeader;
 import org.eclipse.jetty.server.Request;
 import org.eclipse.jetty.server.Response;
@@ -25,12 +24,6 @@ public final class JsonErrorHandler extends ErrorHandler {
   @Override
   protected void generateResponse(Request request, Response response, int code, String message, Throwable cause, Callback callback) {
     writeJson(response, code, message, callback);
-  }
-
-  @Override
-  public ByteBuffer badMessageError(int status, String reason, HttpFields.Mutable fields) {
-    fields.put(HttpHeader.CONTENT_TYPE, HttpErrors.JSON_TYPE);
-    return ByteBuffer.wrap(HttpErrors.body(status, reason));
   }
 
   static void writeJson(Response response, int code, String message, Callback callback) {

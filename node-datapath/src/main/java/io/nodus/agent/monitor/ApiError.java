@@ -2,15 +2,15 @@ package io.nodus.agent.monitor;
 
 import com.fasterxml.jackson.core.JsonProcessingException;
 import com.fasterxml.jackson.databind.ObjectMapper;
+import io.nodus.state.model.HttpStatusCodes;
 import java.io.UncheckedIOException;
 import java.util.LinkedHashMap;
 import java.util.Map;
 
 /**
  * The body of every error the agent's local API answers, the REST API's shape: a stable code for
- * programs, a message for people and, when one is at fault, the query parameter. node-datapath
- * may not depend on rest-api, so this is a copy of its {@code ApiError} and of the status codes
- * of its {@code HttpErrors}; the two tables must stay the same.
+ * programs, a message for people and, when one is at fault, the query parameter. The codes of
+ * HTTP's own errors come from {@link HttpStatusCodes}, which the REST API answers with too.
  *
  * @param code stable machine-readable code, e.g. "invalid_argument"
  * @param message what went wrong, for people
@@ -43,28 +43,7 @@ public record ApiError(String code, String message, String field) {
 
   /** The code of an error answered with {@code status} that no route explained. */
   public static String code(int status) {
-    return switch (status) {
-      case 400 -> "bad_request";
-      case 401 -> "unauthenticated";
-      case 403 -> "forbidden";
-      case 404 -> "not_found";
-      case 405 -> "method_not_allowed";
-      case 406 -> "not_acceptable";
-      case 408 -> "request_timeout";
-      case 411 -> "length_required";
-      case 412 -> "failed_precondition";
-      case 413 -> "payload_too_large";
-      case 414 -> "uri_too_long";
-      case 415 -> "unsupported_media_type";
-      case 417 -> "expectation_failed";
-      case 429 -> "too_many_requests";
-      case 431 -> "headers_too_large";
-      case 500 -> "internal";
-      case 501 -> "not_implemented";
-      case 503 -> "unavailable";
-      case 505 -> "http_version_not_supported";
-      default -> "http_" + status;
-    };
+    return HttpStatusCodes.code(status);
   }
 
   /** The JSON body; {@code field} is left out when there is none. */

@@ -7,7 +7,7 @@ import com.google.protobuf.UnsafeByteOperations;
 import io.nodus.state.decide.ApplyContext;
 import io.nodus.state.decide.Decider;
 import io.nodus.state.decide.Decision;
-import io.nodus.state.evolve.Evolver;
+import io.nodus.state.delta.ClusterDelta;
 import io.nodus.state.image.ClusterImage;
 import io.nodus.state.image.RequestWindow;
 import io.nodus.state.model.RejectionCodes;
@@ -45,9 +45,10 @@ public final class CommandApplier {
    * @param encodedEvents the same events, each encoded once, for storage and answers
    * @param window what changed in the deduplication window, for incremental storage
    * @param duplicate whether the request id had been answered before, so nothing was applied
+   * @param delta what the command's events changed, from the image before it to {@code state}'s
    */
   public record Applied(ReplicaState state, ByteString encodedResult, List<Event> events,
-      List<byte[]> encodedEvents, RequestWindow.Delta window, boolean duplicate) {
+      List<byte[]> encodedEvents, RequestWindow.Delta window, boolean duplicate, ClusterDelta delta) {
     public Applied {
       events = List.copyOf(events);
       encodedEvents = List.copyOf(encodedEvents);
@@ -185,12 +186,12 @@ public final class CommandApplier {
         RequestWindow.Delta delta = new RequestWindow.Delta(null, evicted);
         if (Arrays.equals(seen.get().getCommandDigest().toByteArray(), digest)) {
           ByteString answer = seen.get().getResult();
-          return new Applied(same, answer, List.of(), List.of(), delta, true);
+          return new Applied(same, answer, List.of(), List.of(), delta, true, ClusterDelta.on(image));
         }
         // A different command under a used id: refuse it, and keep the original answer for retries.
         CommandResult refused = rejected(Rejection.newBuilder().setCode(RejectionCodes.ALREADY_EXISTS).setField("requestId")
             .setMessage("request id " + requestId + " was already used for a different command").build(), image);
-        return new Applied(same, refused.toByteString(), List.of(), List.of(), delta, false);
+        return new Applied(same, refused.toByteString(), List.of(), List.of(), delta, false, ClusterDelta.on(image));
       }
     }
     Decision decision = command.getExpectedClusterUuid().isEmpty() || command.getExpectedClusterUuid().equals(state.clusterUuid())
@@ -198,6 +199,7 @@ public final class CommandApplier {
         // Meant for another cluster's log: applying it here would mix two clusters' states.
         : Decision.reject(RejectionCodes.FAILED_PRECONDITION, "clusterUuid", "the command was meant for cluster "
             + command.getExpectedClusterUuid() + "; this is cluster " + state.clusterUuid());
+    ClusterDelta changes = ClusterDelta.on(image);
     ClusterImage next = image;
     List<Event> stamped = new ArrayList<>();
     List<byte[]> encoded = new ArrayList<>();
@@ -212,7 +214,9 @@ public final class CommandApplier {
               .setTimeMillis(ctx.timeMillis())
               .setRequestId(requestId)
               .build();
-          next = Evolver.evolve(next, e);
+          // The delta says what the event changed; the event carries its kinds for filtered watches.
+          e = e.toBuilder().addAllKinds(changes.replay(e)).build();
+          next = changes.apply();
           stamped.add(e);
           byte[] bytes = e.toByteArray();
           encoded.add(bytes);
@@ -245,7 +249,7 @@ public final class CommandApplier {
       }
     }
     return new Applied(new ReplicaState(next, window, state.clock(), state.clusterUuid()), encodedResult, stamped, encoded,
-        new RequestWindow.Delta(recorded, evicted), false);
+        new RequestWindow.Delta(recorded, evicted), false, changes);
   }
 
   private static CommandResult rejected(Rejection rejection, ClusterImage image) {

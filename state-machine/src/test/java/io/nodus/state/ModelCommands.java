@@ -25,7 +25,7 @@ import net.jqwik.api.Tuple;
  * endpoints, policies, services, IPAM pools and allocations, valid and invalid values, fuzzed
  * strings, and clients that retry a request or reuse its id for another command.
  */
-final class ModelCommands {
+public final class ModelCommands {
   private static final String[] NODES = {"n1", "n2", "n3", "bad_node"};
   private static final String[] ENDPOINTS = {"a", "b", "c", "d", "e", "f", "Bad"};
   private static final String[] LABELS = {"app=web", "app=db", "app=cache", "tier=x", "app=web", "bad key=1", "app=-x"};
@@ -39,7 +39,7 @@ final class ModelCommands {
   private ModelCommands() {}
 
   /** One step of a client: a new command, a retry of an earlier step, or an earlier id on a new command. */
-  sealed interface Step {}
+  public sealed interface Step {}
 
   record Fresh(Command command) implements Step {}
 
@@ -49,7 +49,7 @@ final class ModelCommands {
   /** Sends a new command under the request id of the step {@code back} positions earlier (modulo). */
   record Reuse(int back, Command command) implements Step {}
 
-  static Arbitrary<List<Step>> steps(int max) {
+  public static Arbitrary<List<Step>> steps(int max) {
     Arbitrary<Step> fresh = body().map(Fresh::new);
     Arbitrary<Step> retry = Arbitraries.integers().between(0, 6).map(Retry::new);
     Arbitrary<Step> reuse = Combinators.combine(Arbitraries.integers().between(0, 15), body()).as(Reuse::new);

@@ -29,7 +29,7 @@ import net.jqwik.api.constraints.IntRange;
  * service id (checked after every command by {@link Invariants}), and a retried request is
  * applied once. Commands come from {@link ModelCommands}.
  */
-class ReplayPropertiesTest {
+public class ReplayPropertiesTest {
 
   @Provide
   net.jqwik.api.Arbitrary<List<ModelCommands.Step>> steps() {
@@ -47,9 +47,9 @@ class ReplayPropertiesTest {
   }
 
   /** One run: the state after each step and every event, applied from the empty state. */
-  record Run(List<CommandApplier.Applied> applied, List<ReplicaState> before, List<Event> events, ReplicaState end) {}
+  public record Run(List<CommandApplier.Applied> applied, List<ReplicaState> before, List<Event> events, ReplicaState end) {}
 
-  static Run run(List<Command> commands) {
+  public static Run run(List<Command> commands) {
     List<Long> times = new ArrayList<>();
     for (int i = 0; i < commands.size(); i++) {
       times.add(i * 1000L);
@@ -75,7 +75,7 @@ class ReplayPropertiesTest {
     return new Run(applied, before, events, state);
   }
 
-  static List<Command> withConfiguration(List<ModelCommands.Step> steps) {
+  public static List<Command> withConfiguration(List<ModelCommands.Step> steps) {
     List<Command> all = new ArrayList<>();
     all.add(configure());
     all.addAll(ModelCommands.commands(steps));

@@ -43,9 +43,9 @@ public final class StateStore implements AutoCloseable {
   /**
    * Version of the on-disk layout; a store with another version is refused. 2: services, IPAM
    * pools and allocations (node pod CIDRs included), members and the request window. 3: the replica
-   * record (cluster clock and cluster id).
+   * record (cluster clock and cluster id). 4: events carry the kinds they changed.
    */
-  public static final int SCHEMA_VERSION = 3;
+  public static final int SCHEMA_VERSION = 4;
 
   private static final Logger log = LoggerFactory.getLogger(StateStore.class);
   private static final byte[] APPLIED_KEY = "applied".getBytes(StandardCharsets.UTF_8);

@@ -3,16 +3,15 @@ package io.nodus.state.codec;
 import com.google.protobuf.InvalidProtocolBufferException;
 import io.nodus.state.ClusterClock;
 import io.nodus.state.CommandApplier;
+import io.nodus.state.delta.ClusterDelta;
 import io.nodus.state.ReplicaState;
 import io.nodus.state.image.ClusterImage;
-import io.nodus.state.image.IpamImage;
 import io.nodus.state.image.RequestWindow;
 import io.nodus.state.image.StoredPolicy;
 import io.nodus.state.model.Cidr;
 import io.nodus.state.proto.ClusterState;
 import io.nodus.state.proto.ControllerMember;
 import io.nodus.state.proto.Endpoint;
-import io.nodus.state.proto.Event;
 import io.nodus.state.proto.Identity;
 import io.nodus.state.proto.IpamAllocation;
 import io.nodus.state.proto.IpamPool;
@@ -71,25 +70,23 @@ public final class ImageResources {
   }
 
   /**
-   * The writes that bring a store holding {@code before} to the state a whole log entry led to;
-   * when several commands of the entry write one record, only the last write is kept.
+   * The writes that bring a store holding {@code before} to the state a whole log entry led to:
+   * the records the entry's deltas name (and the meta and replica records, which every entry
+   * changes), each written once, as the entry left it.
    */
   public static List<Write> changes(ReplicaState before, CommandApplier.EntryApplied entry) {
-    // Collect what the entry's commands touched, then write each record once, as the entry left
-    // it: a batch of many commands rewrites the meta record once, not once per command.
     Set<ResourceKey> touched = new LinkedHashSet<>();
+    touched.add(ResourceKey.META);
     Set<String> requests = new LinkedHashSet<>();
-    ReplicaState current = before;
     for (CommandApplier.Applied applied : entry.commands()) {
-      touched.addAll(touchedKeys(current, applied));
+      keys(applied.delta(), touched);
       requests.addAll(applied.window().evicted());
       if (applied.window().recorded() != null) {
         requests.add(applied.window().recorded().getRequestId());
       }
-      current = applied.state();
     }
     ReplicaState after = entry.state();
-    List<Write> writes = new ArrayList<>(touched.size() + requests.size());
+    List<Write> writes = new ArrayList<>(touched.size() + requests.size() + 1);
     for (ResourceKey k : touched) {
       writes.add(new Write(k, valueOf(after.image(), k)));
     }
@@ -104,8 +101,10 @@ public final class ImageResources {
   /** The writes that bring a store holding {@code before} to the state {@code applied} led to. */
   public static List<Write> changes(ReplicaState before, CommandApplier.Applied applied) {
     ClusterImage after = applied.image();
-    Set<ResourceKey> touched = touchedKeys(before, applied);
-    List<Write> writes = new ArrayList<>(touched.size() + applied.window().evicted().size() + 1);
+    Set<ResourceKey> touched = new LinkedHashSet<>();
+    touched.add(ResourceKey.META);
+    keys(applied.delta(), touched);
+    List<Write> writes = new ArrayList<>(touched.size() + applied.window().evicted().size() + 2);
     for (ResourceKey k : touched) {
       writes.add(new Write(k, valueOf(after, k)));
     }
@@ -121,23 +120,18 @@ public final class ImageResources {
     return writes;
   }
 
-  /** The resource records one command's events touched (the meta record always). */
-  private static Set<ResourceKey> touchedKeys(ReplicaState before, CommandApplier.Applied applied) {
-    ClusterImage after = applied.image();
-    Set<ResourceKey> touched = new LinkedHashSet<>();
-    touched.add(ResourceKey.META);
-    for (Event e : applied.events()) {
-      touched.addAll(touchedBy(e));
-      if (e.hasIdentityReleased()) {
-        // A release also ends the quarantine of numbers whose window is over.
-        before.image().identities().quarantine().forEach((id, at) -> {
-          if (!after.identities().quarantine().containsKey(id)) {
-            touched.add(ResourceKey.quarantine(id));
-          }
-        });
-      }
-    }
-    return touched;
+  /** The storage keys of every resource whose value {@code delta} changed. */
+  private static void keys(ClusterDelta delta, Set<ResourceKey> out) {
+    delta.identities().differing().forEach(id -> out.add(ResourceKey.identity(id)));
+    delta.quarantine().differing().forEach(id -> out.add(ResourceKey.quarantine(id)));
+    delta.nodes().differing().forEach(n -> out.add(ResourceKey.node(n)));
+    delta.endpoints().differing().forEach(n -> out.add(ResourceKey.endpoint(n)));
+    // Policies and services are keyed namespace/name, IPAM allocations pool/cidr, as in the store.
+    delta.policies().differing().forEach(k -> out.add(new ResourceKey(ResourceKey.Kind.POLICY, k)));
+    delta.services().differing().forEach(k -> out.add(new ResourceKey(ResourceKey.Kind.SERVICE, k)));
+    delta.ipamPools().differing().forEach(n -> out.add(ResourceKey.ipamPool(n)));
+    delta.ipamAllocations().differing().forEach(k -> out.add(new ResourceKey(ResourceKey.Kind.IPAM_ALLOCATION, k)));
+    delta.members().differing().forEach(id -> out.add(ResourceKey.member(id)));
   }
 
   /** Rebuilds the state from every record of a store. */
@@ -195,42 +189,6 @@ public final class ImageResources {
         .setNextServiceId(image.services().nextId())
         .build()
         .toByteArray();
-  }
-
-  /** The resources an event changes (besides the meta record). */
-  static List<ResourceKey> touchedBy(Event e) {
-    return switch (e.getBodyCase()) {
-      case CLUSTER_CONFIGURED, BODY_NOT_SET -> List.of();
-      // Allocation and release move the number in or out of quarantine, and release prunes it.
-      case IDENTITY_ALLOCATED -> List.of(ResourceKey.identity(e.getIdentityAllocated().getIdentity().getId()),
-          ResourceKey.quarantine(e.getIdentityAllocated().getIdentity().getId()));
-      case IDENTITY_RELEASED -> List.of(ResourceKey.identity(e.getIdentityReleased().getId()),
-          ResourceKey.quarantine(e.getIdentityReleased().getId()));
-      case POLICY_UPSERTED -> List.of(ResourceKey.policy(
-          e.getPolicyUpserted().getPolicy().getNamespace(), e.getPolicyUpserted().getPolicy().getName()));
-      case POLICY_DELETED -> List.of(ResourceKey.policy(e.getPolicyDeleted().getNamespace(), e.getPolicyDeleted().getName()));
-      // A node's pod CIDR is an allocation of the default pool.
-      case NODE_REGISTERED -> List.of(ResourceKey.node(e.getNodeRegistered().getNode().getName()),
-          ResourceKey.ipamAllocation(IpamImage.DEFAULT_POOL, e.getNodeRegistered().getNode().getPodCidr()));
-      case NODE_REMOVED -> List.of(ResourceKey.node(e.getNodeRemoved().getName()),
-          ResourceKey.ipamAllocation(IpamImage.DEFAULT_POOL, e.getNodeRemoved().getPodCidr()));
-      // An endpoint change also moves its identity's reference count.
-      case ENDPOINT_CREATED -> List.of(ResourceKey.endpoint(e.getEndpointCreated().getEndpoint().getName()),
-          ResourceKey.identity(e.getEndpointCreated().getEndpoint().getIdentity()));
-      case ENDPOINT_READY -> List.of(ResourceKey.endpoint(e.getEndpointReady().getName()));
-      case ENDPOINT_DELETED -> List.of(ResourceKey.endpoint(e.getEndpointDeleted().getName()),
-          ResourceKey.identity(e.getEndpointDeleted().getIdentity()));
-      case SERVICE_UPSERTED -> List.of(ResourceKey.service(
-          e.getServiceUpserted().getService().getNamespace(), e.getServiceUpserted().getService().getName()));
-      case SERVICE_DELETED -> List.of(ResourceKey.service(e.getServiceDeleted().getNamespace(), e.getServiceDeleted().getName()));
-      case IPAM_POOL_CREATED -> List.of(ResourceKey.ipamPool(e.getIpamPoolCreated().getPool().getName()));
-      case IPAM_POOL_DELETED -> List.of(ResourceKey.ipamPool(e.getIpamPoolDeleted().getName()));
-      case IPAM_ALLOCATED -> List.of(ResourceKey.ipamAllocation(
-          e.getIpamAllocated().getAllocation().getPool(), e.getIpamAllocated().getAllocation().getCidr()));
-      case IPAM_RELEASED -> List.of(ResourceKey.ipamAllocation(e.getIpamReleased().getPool(), e.getIpamReleased().getCidr()));
-      case MEMBER_RECORDED -> List.of(ResourceKey.member(e.getMemberRecorded().getMember().getId()));
-      case MEMBER_FORGOTTEN -> List.of(ResourceKey.member(e.getMemberForgotten().getId()));
-    };
   }
 
   private static byte[] valueOf(ClusterImage image, ResourceKey k) {

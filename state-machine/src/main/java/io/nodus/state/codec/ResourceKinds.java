@@ -16,16 +16,9 @@ import java.util.Set;
 public final class ResourceKinds {
   private ResourceKinds() {}
 
-  /** The kinds {@code event} changes. */
+  /** The kinds {@code event} changes, as the delta that applied it stamped them. */
   public static Set<ResourceKind> of(Event event) {
-    Set<ResourceKind> kinds = EnumSet.noneOf(ResourceKind.class);
-    if (event.hasClusterConfigured()) {
-      kinds.add(ResourceKind.KIND_CLUSTER);
-    }
-    for (ResourceKey k : ImageResources.touchedBy(event)) {
-      kinds.add(of(k.kind()));
-    }
-    return kinds;
+    return event.getKindsCount() == 0 ? EnumSet.noneOf(ResourceKind.class) : EnumSet.copyOf(event.getKindsList());
   }
 
   /** Whether a watcher of {@code kinds} (empty: every kind) is sent {@code event}. */
@@ -33,7 +26,7 @@ public final class ResourceKinds {
     if (kinds.isEmpty()) {
       return true;
     }
-    for (ResourceKind k : of(event)) {
+    for (ResourceKind k : event.getKindsList()) {
       if (kinds.contains(k)) {
         return true;
       }
@@ -64,19 +57,5 @@ public final class ResourceKinds {
       }
     }
     return out.build();
-  }
-
-  private static ResourceKind of(ResourceKey.Kind kind) {
-    return switch (kind) {
-      case META -> ResourceKind.KIND_CLUSTER;
-      case IDENTITY, QUARANTINE -> ResourceKind.KIND_IDENTITY;
-      case NODE -> ResourceKind.KIND_NODE;
-      case ENDPOINT -> ResourceKind.KIND_ENDPOINT;
-      case POLICY -> ResourceKind.KIND_POLICY;
-      case SERVICE -> ResourceKind.KIND_SERVICE;
-      case IPAM_POOL, IPAM_ALLOCATION -> ResourceKind.KIND_IPAM;
-      case MEMBER -> ResourceKind.KIND_MEMBER;
-      case REQUEST, REPLICA -> throw new IllegalArgumentException(kind + " records belong to no resource kind");
-    };
   }
 }

@@ -74,10 +74,10 @@ public final class Agent implements AutoCloseable {
   private final ControlPlaneClient client;
   private final PrometheusMeterRegistry registry;
   private final Clock clock;
-  private final BlockingQueue<Object> inbox = new LinkedBlockingQueue<>();
+  private final BlockingQueue<LoopInput> inbox = new LinkedBlockingQueue<>();
   private final CountDownLatch firstSync = new CountDownLatch(1);
   private final RevisionLog revisions = new RevisionLog();
-  private final TraceRequests traces = new TraceRequests(() -> inbox.offer(ReconcileLoop.WAKEUP));
+  private final TraceRequests traces = new TraceRequests(() -> inbox.offer(LoopInput.WAKEUP));
 
   private final AtomicBoolean registrationDue = new AtomicBoolean();
 
@@ -132,8 +132,8 @@ public final class Agent implements AutoCloseable {
             + "with nodus_agent_control_plane_stale and _unavailable)").baseUnit("seconds").register(registry);
     // Writes carry the id of the cluster the maps follow: a controller of another cluster refuses them.
     ControlPlaneClient writer = new ClusterBoundClient(client, () -> followed.position().clusterUuid());
-    loop = new ReconcileLoop(config, writer, datapath, registry, clock, inbox, traces, revisions, followed,
-        image -> directory = IdentityDirectory.of(image), firstSync::countDown, hub::notice);
+    loop = new ReconcileLoop(new ReconcileLoop.Wiring(config, writer, datapath, registry, clock, inbox, traces, revisions,
+        followed, (delta, image) -> directory = IdentityDirectory.of(image), firstSync::countDown, hub::notice));
     http = new AgentHttpServer(config.api(), registry, hub, new View());
     if (position.isKnown()) {
       // The maps enforce a log already: never block on, nor write to, a control plane that may
@@ -148,18 +148,18 @@ public final class Agent implements AutoCloseable {
     watch = client.watch(followed.watchStart(), Set.of(), new WatchListener() {
       @Override
       public void onSnapshot(ClusterState state) {
-        inbox.add(state);
+        inbox.add(new LoopInput.Snapshot(state));
       }
 
       @Override
       public void onEvent(Event event) {
-        inbox.add(event);
+        inbox.add(new LoopInput.Change(event));
       }
 
       @Override
       public void onFollowing(FollowedStream stream) {
         alarm.following(stream);
-        inbox.add(stream);
+        inbox.add(new LoopInput.Following(stream));
         if (registrationDue.compareAndSet(true, false)) {
           Thread.ofVirtual().name("agent-register").start(() -> new NodeRegistration(config, writer).again(() -> closing));
         }

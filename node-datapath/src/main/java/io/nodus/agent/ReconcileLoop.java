@@ -4,7 +4,6 @@ import io.micrometer.core.instrument.Counter;
 import io.micrometer.core.instrument.MeterRegistry;
 import io.micrometer.core.instrument.Timer;
 import io.nodus.agent.control.FollowedLog;
-import io.nodus.agent.datapath.ChangeSet;
 import io.nodus.agent.datapath.DesiredDatapath;
 import io.nodus.agent.datapath.EndpointPlan;
 import io.nodus.agent.datapath.MapSyncer;
@@ -16,15 +15,17 @@ import io.nodus.bpf.Datapath;
 import io.nodus.raft.client.ControlPlaneClient;
 import io.nodus.raft.client.FollowedStream;
 import io.nodus.state.codec.ImageCodec;
-import io.nodus.state.evolve.Evolver;
+import io.nodus.state.delta.ClusterDelta;
 import io.nodus.state.image.ClusterImage;
 import io.nodus.state.policy.EndpointPolicy;
-import io.nodus.state.proto.ClusterState;
 import io.nodus.state.proto.Endpoint;
 import io.nodus.state.proto.Event;
+import io.nodus.state.proto.ResourceKind;
 import java.time.Clock;
 import java.time.Duration;
 import java.util.ArrayList;
+import java.util.Collections;
+import java.util.EnumSet;
 import java.util.HashSet;
 import java.util.List;
 import java.util.Optional;
@@ -37,34 +38,48 @@ import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
 /**
- * The agent's reconciler thread: folds watched events into the local image and, after each
- * batch, makes plumbing and maps match it, touching only what the batch can affect (a
- * {@link ChangeSet} and the {@link PolicyTracker} decide which endpoints). A snapshot recomputes
- * everything and removes what is stale; a periodic resync re-checks plumbing and attachments.
- * After each pass the {@link FollowedLog} remembers the revision the maps reflect, with the maps,
- * and a snapshot older than that, or of another cluster, is never applied.
+ * The agent's reconciler thread: folds watched events into the local image as a
+ * {@link ClusterDelta} per batch (a snapshot is a delta from the empty image), publishes
+ * {@code (delta, image)}, and makes plumbing and maps match the image, touching only what the
+ * delta can affect (the core's {@link io.nodus.state.policy.PolicyImpact}, through the
+ * {@link PolicyTracker}). A snapshot recomputes everything and removes what is stale; a periodic
+ * resync re-checks plumbing and attachments. After each pass the {@link FollowedLog} remembers
+ * the revision the maps reflect, with the maps, and a snapshot older than that, or of another
+ * cluster, is never applied.
  *
  * <p>Threading: {@link #run} is the only code that touches the image, the plumbing and the maps;
- * other threads hand work over through the inbox (events, snapshots, {@link #WAKEUP}).
+ * other threads hand work over through the inbox ({@link LoopInput}).
  */
 final class ReconcileLoop implements Runnable {
-  /** Asks for a pass even without events (a retry, a trace request). */
-  static final Object WAKEUP = new Object();
-  /** Asks for a full recomputation (after a pass failed half-way, the tracker is unsure). */
-  private static final Object RESET = new Object();
-
   private static final Logger LOG = LoggerFactory.getLogger(ReconcileLoop.class);
-  private static final long HOST_REFRESH_NANOS = 10_000_000_000L;
+  private static final long HOST_REFRESH_MILLIS = 10_000;
   private static final long RETRY_MILLIS = 500;
+  /** The kinds of resource the L3/L4 datapath is made of; services, IPAM and members are not. */
+  private static final Set<ResourceKind> DATAPATH_KINDS = EnumSet.of(ResourceKind.KIND_CLUSTER, ResourceKind.KIND_IDENTITY,
+      ResourceKind.KIND_NODE, ResourceKind.KIND_ENDPOINT, ResourceKind.KIND_POLICY);
+
+  /**
+   * What the loop works with.
+   *
+   * @param client the control plane, for the writes of the endpoint reconciler
+   * @param clock the one clock of the loop: propagation delays, resync and refresh intervals
+   * @param inbox what other threads hand over
+   * @param publisher told of every batch's delta and image (the identity directory of the monitor)
+   * @param onFirstSync run after each complete pass (the agent's first-sync latch)
+   * @param notices endpoint errors and recoveries, for the monitor
+   */
+  record Wiring(AgentConfig config, ControlPlaneClient client, Datapath datapath, MeterRegistry registry, Clock clock,
+      BlockingQueue<LoopInput> inbox, TraceRequests traces, RevisionLog revisions, FollowedLog followed,
+      ClusterPublisher publisher, Runnable onFirstSync, Consumer<AgentNotice> notices) {}
 
   private final AgentConfig config;
   private final Datapath datapath;
-  private final BlockingQueue<Object> inbox;
+  private final BlockingQueue<LoopInput> inbox;
   private final Clock clock;
   private final TraceRequests traces;
   private final RevisionLog revisions;
   private final FollowedLog followed;
-  private final Consumer<ClusterImage> onImage;
+  private final ClusterPublisher publisher;
   private final Runnable onFirstSync;
   private final EndpointReconciler reconciler;
   private final MapSyncer syncer;
@@ -78,34 +93,34 @@ final class ReconcileLoop implements Runnable {
   private TraceRequests.Snapshot traced = new TraceRequests.Snapshot(false, Set.of());
   private List<String> hostAddresses = List.of();
   private long hostRefreshedAt;
-  private long lastResync = System.nanoTime();
+  private long lastResync;
   private boolean synced;
   private volatile boolean running = true;
 
-  ReconcileLoop(AgentConfig config, ControlPlaneClient client, Datapath datapath, MeterRegistry registry, Clock clock,
-      BlockingQueue<Object> inbox, TraceRequests traces, RevisionLog revisions, FollowedLog followed, Consumer<ClusterImage> onImage,
-      Runnable onFirstSync, Consumer<AgentNotice> notices) {
-    this.config = config;
-    this.datapath = datapath;
-    this.inbox = inbox;
-    this.clock = clock;
-    this.traces = traces;
-    this.revisions = revisions;
-    this.followed = followed;
+  ReconcileLoop(Wiring w) {
+    this.config = w.config();
+    this.datapath = w.datapath();
+    this.inbox = w.inbox();
+    this.clock = w.clock();
+    this.traces = w.traces();
+    this.revisions = w.revisions();
+    this.followed = w.followed();
     this.cluster = followed.position().clusterUuid();
-    this.onImage = onImage;
-    this.onFirstSync = onFirstSync;
-    this.reconciler = new EndpointReconciler(config.node(), client, datapath);
-    this.syncer = new MapSyncer(datapath, registry, (before, now) -> notices.accept(now.ok()
+    this.publisher = w.publisher();
+    this.onFirstSync = w.onFirstSync();
+    this.lastResync = clock.millis();
+    this.reconciler = new EndpointReconciler(config.node(), w.client(), datapath);
+    Consumer<AgentNotice> notices = w.notices();
+    this.syncer = new MapSyncer(datapath, w.registry(), (before, now) -> notices.accept(now.ok()
         ? AgentNotice.of("endpoint-recovered", now.name(), "the maps hold the policy of revision " + now.revision() + " again", clock.millis())
         : AgentNotice.of("endpoint-error", now.name(), now.error(), clock.millis())));
     this.tracker = new PolicyTracker(config.node());
     this.propagation = Timer.builder("nodus.agent.propagation")
-        .description("Delay from a command's commit (leader time) to its map entries being written")
+        .description("Delay from a command's commit (cluster time) to its map entries being written")
         .publishPercentileHistogram().minimumExpectedValue(Duration.ofMillis(1)).maximumExpectedValue(Duration.ofSeconds(30))
-        .register(registry);
+        .register(w.registry());
     this.resolutions = Counter.builder("nodus.agent.policy.resolutions")
-        .description("Endpoint policies resolved again (only endpoints a change can affect)").register(registry);
+        .description("Endpoint policies resolved again (only endpoints a change can affect)").register(w.registry());
   }
 
   MapSyncer syncer() {
@@ -127,7 +142,7 @@ final class ReconcileLoop implements Runnable {
           return;
         } catch (RuntimeException e) {
           LOG.error("reconciler pass failed revision={} error={}", image.revision(), e.toString(), e);
-          inbox.offer(RESET);
+          inbox.offer(LoopInput.RESET);
           sleep();
         }
       }
@@ -137,76 +152,97 @@ final class ReconcileLoop implements Runnable {
   }
 
   private void step() throws InterruptedException {
-    long wait = Math.max(1, config.resyncInterval().toMillis() - TimeUnit.NANOSECONDS.toMillis(System.nanoTime() - lastResync));
-    List<Object> batch = new ArrayList<>();
-    Object first = inbox.poll(retry.isEmpty() ? wait : Math.min(wait, RETRY_MILLIS), TimeUnit.MILLISECONDS);
+    long wait = Math.max(1, config.resyncInterval().toMillis() - (clock.millis() - lastResync));
+    List<LoopInput> batch = new ArrayList<>();
+    LoopInput first = inbox.poll(retry.isEmpty() ? wait : Math.min(wait, RETRY_MILLIS), TimeUnit.MILLISECONDS);
     if (first != null) {
       batch.add(first);
       inbox.drainTo(batch);
     }
-    ChangeSet changes = new ChangeSet();
-    for (Object o : batch) {
-      if (o instanceof ClusterState s) {
-        Optional<String> refused = followed.refusal(s);
-        if (refused.isPresent()) {
-          // The watch refuses such streams; applying one would tear down what the maps enforce.
-          LOG.error("snapshot not applied, the maps stay as they are: {} (the watch should have refused it)", refused.get());
-          continue;
+    ClusterDelta delta = ClusterDelta.on(image);
+    List<Event> events = new ArrayList<>();
+    boolean reset = false;
+    for (LoopInput in : batch) {
+      switch (in) {
+        case LoopInput.Snapshot s -> {
+          Optional<String> refused = followed.refusal(s.state());
+          if (refused.isPresent()) {
+            // The watch refuses such streams; applying one would tear down what the maps enforce.
+            LOG.error("snapshot not applied, the maps stay as they are: {} (the watch should have refused it)", refused.get());
+            continue;
+          }
+          delta = ClusterDelta.fromEmpty(ImageCodec.fromState(s.state()));
+          events.clear();
+          cluster = s.state().getClusterUuid().isEmpty() ? cluster : s.state().getClusterUuid();
+          synced = true;
         }
-        image = ImageCodec.fromState(s);
-        cluster = s.getClusterUuid().isEmpty() ? cluster : s.getClusterUuid();
-        changes = ChangeSet.everything();
-        synced = true;
-      } else if (o instanceof FollowedStream f) {
         // A cluster without an id when its snapshot was taken (it had no entry yet) is named by a later stream.
-        cluster = cluster.isEmpty() ? f.clusterUuid() : cluster;
-      } else if (o == RESET) {
-        changes = ChangeSet.everything();
-      } else if (o instanceof Event e && e.getRevision() == image.revision() + 1) {
-        changes.observe(image, e);
-        image = Evolver.evolve(image, e);
-      } else if (o instanceof Event e && e.getRevision() > image.revision() + 1) {
-        // Events after a gap can only come from a broken watch; the client resumes without gaps.
-        throw new IllegalStateException("watch gap: event " + e.getRevision() + " after revision " + image.revision());
+        case LoopInput.Following f -> cluster = cluster.isEmpty() ? f.stream().clusterUuid() : cluster;
+        case LoopInput.Reset r -> reset = true;
+        case LoopInput.Wakeup w -> { }
+        case LoopInput.Change c -> {
+          Event e = c.event();
+          long at = delta.apply().revision();
+          if (e.getRevision() == at + 1) {
+            delta.replay(e);
+            events.add(e);
+          } else if (e.getRevision() > at + 1) {
+            // Events after a gap can only come from a broken watch; the client resumes without gaps.
+            throw new IllegalStateException("watch gap: event " + e.getRevision() + " after revision " + at);
+          }
+        }
       }
+    }
+    image = delta.apply();
+    if (reset) {
+      // Everything again, as from a snapshot of the image the loop holds.
+      delta = ClusterDelta.fromEmpty(image);
     }
     if (!synced) {
       return;
     }
-    boolean resync = System.nanoTime() - lastResync >= config.resyncInterval().toNanos();
+    boolean changed = delta.snapshot() || !events.isEmpty();
+    boolean resync = clock.millis() - lastResync >= config.resyncInterval().toMillis();
     TraceRequests.Snapshot nowTraced = traces.snapshot();
-    if (changes.isEmpty() && !resync && retry.isEmpty() && nowTraced.equals(traced)) {
+    if (!changed && !resync && retry.isEmpty() && nowTraced.equals(traced)) {
       return;
     }
-    pass(changes, resync, nowTraced);
+    if (changed) {
+      publisher.publish(delta, image);
+    }
+    if (changed && !resync && retry.isEmpty() && nowTraced.equals(traced) && !delta.snapshot()
+        && Collections.disjoint(delta.kinds(), DATAPATH_KINDS)) {
+      // Services, IPAM and members only: the maps reflect this revision as they are.
+      recordApplied(image.revision());
+      return;
+    }
+    pass(delta, events, resync, nowTraced);
   }
 
-  private void pass(ChangeSet changes, boolean resync, TraceRequests.Snapshot nowTraced) {
+  private void pass(ClusterDelta delta, List<Event> events, boolean resync, TraceRequests.Snapshot nowTraced) {
     long revision = image.revision();
-    if (!changes.isEmpty()) {
-      onImage.accept(image);
-    }
     Set<String> again = new TreeSet<>(retry);
     retry.clear();
     again.addAll(reconciler.failed());
-    // 1. Plumbing: every endpoint on a snapshot or resync, else the ones the batch names.
+    // 1. Plumbing: every endpoint on a snapshot or resync, else the ones the delta names.
     Set<String> plumbed;
-    if (changes.full() || resync) {
+    if (delta.snapshot() || resync) {
       plumbed = reconciler.plumb(image, null, true);
-      lastResync = System.nanoTime();
+      lastResync = clock.millis();
     } else {
-      Set<String> names = new TreeSet<>(changes.endpoints());
+      Set<String> names = new TreeSet<>(delta.endpoints().keys());
       names.addAll(again);
       boolean gone = names.stream().anyMatch(n -> image.endpoints().get(n).filter(e -> e.getNode().equals(config.node())).isEmpty());
       plumbed = names.isEmpty() ? Set.of() : reconciler.plumb(image, names, gone);
     }
-    // 2. Which endpoints' maps to write.
-    Set<String> affected = tracker.affected(image, changes);
+    // 2. Which endpoints' maps to write: what the core says the delta affects, and what failed.
+    Set<String> affected = tracker.affected(delta);
     affected.addAll(plumbed);
     affected.addAll(again);
     affected.addAll(traceChanges(nowTraced));
     // 3. The ipcache, when addresses or CIDR identities may have moved.
-    if (refreshHostAddresses() || changes.ipcache()) {
+    if (refreshHostAddresses() || delta.snapshot() || !delta.nodes().isEmpty() || !delta.endpoints().isEmpty()
+        || !delta.identities().created().isEmpty() || !delta.identities().removed().isEmpty()) {
       syncer.syncIpcache(DesiredDatapath.ipcache(image, config.node(), hostAddresses));
     }
     // 4. The affected endpoints, each on its own: one failure does not stop the others.
@@ -224,7 +260,7 @@ final class ReconcileLoop implements Runnable {
       }
     }
     resolutions.increment(affected.size());
-    if (changes.full()) {
+    if (delta.snapshot()) {
       syncer.removeStale();
     }
     // 5. Programs, then readiness: an endpoint is reachable only once its policy is enforced.
@@ -232,18 +268,23 @@ final class ReconcileLoop implements Runnable {
     reconciler.markReady(image, syncer.statuses().keySet());
     retry.addAll(reconciler.failed());
     long nowMillis = clock.millis();
-    for (Event e : changes.events()) {
+    for (Event e : events) {
       if (e.getTimeMillis() > 0) {
         propagation.record(Math.max(0, nowMillis - e.getTimeMillis()), TimeUnit.MILLISECONDS);
       }
     }
-    revisions.written(revision, clock.instant());
-    followed.applied(cluster, revision, clock.millis());
+    recordApplied(revision);
     if (retry.isEmpty()) {
       onFirstSync.run();
     } else {
       LOG.warn("pass incomplete revision={} retrying={}", revision, retry);
     }
+  }
+
+  /** The maps reflect {@code revision}: for /v1/sync, and remembered with the maps. */
+  private void recordApplied(long revision) {
+    revisions.written(revision, clock.instant());
+    followed.applied(cluster, revision, clock.millis());
   }
 
   private EndpointPlan plan(Endpoint e, long revision) {
@@ -269,10 +310,10 @@ final class ReconcileLoop implements Runnable {
 
   /** Re-reads the node's own addresses every 10 s; true when they changed. */
   private boolean refreshHostAddresses() {
-    if (System.nanoTime() - hostRefreshedAt < HOST_REFRESH_NANOS && !hostAddresses.isEmpty()) {
+    if (clock.millis() - hostRefreshedAt < HOST_REFRESH_MILLIS && !hostAddresses.isEmpty()) {
       return false;
     }
-    hostRefreshedAt = System.nanoTime();
+    hostRefreshedAt = clock.millis();
     List<String> now = HostNetwork.ipv4Addresses();
     boolean changed = !now.equals(hostAddresses);
     hostAddresses = now;

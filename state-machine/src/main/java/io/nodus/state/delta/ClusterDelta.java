@@ -42,6 +42,7 @@ import java.util.Set;
 public final class ClusterDelta {
   private final ClusterImage base;
   private ClusterImage current;
+  private boolean snapshot;
   private final Set<ResourceKind> kinds = EnumSet.noneOf(ResourceKind.class);
   private boolean config;
   private final ResourceDelta<Integer, Identity> identities;
@@ -83,6 +84,7 @@ public final class ClusterDelta {
     ClusterDelta d = new ClusterDelta(ClusterImage.EMPTY);
     d.current = image;
     d.config = true;
+    d.snapshot = true;
     d.kinds.addAll(EnumSet.complementOf(EnumSet.of(ResourceKind.RESOURCE_KIND_UNSPECIFIED, ResourceKind.UNRECOGNIZED)));
     image.identities().byId().forEach((id, i) -> d.identities.touch(id));
     ClusterImage.EMPTY.identities().byId().forEach((id, i) -> d.identities.touch(id));
@@ -245,6 +247,11 @@ public final class ClusterDelta {
   /** The image the replayed events lead to. */
   public ClusterImage apply() {
     return current;
+  }
+
+  /** Whether this delta is a whole state ({@link #fromEmpty}): consumers start afresh from it. */
+  public boolean snapshot() {
+    return snapshot;
   }
 
   /** The image the delta starts from. */

@@ -19,8 +19,10 @@ import io.nodus.state.proto.PortProtocol;
 import io.nodus.state.proto.PortRule;
 import io.nodus.state.proto.Protocol;
 import java.util.ArrayList;
+import java.util.HashSet;
 import java.util.List;
 import java.util.Map;
+import java.util.Set;
 import java.util.SortedSet;
 import java.util.TreeMap;
 import java.util.TreeSet;
@@ -64,6 +66,9 @@ public final class PolicyResolver {
 
   private final SelectorCache cache;
   private final String clusterName;
+  /** The selectors this resolution used, and whether it used CIDR rules: what its owner holds. */
+  private final Set<EndpointSelector> used = new HashSet<>();
+  private boolean cidr;
 
   private PolicyResolver(SelectorCache cache, String clusterName) {
     this.cache = cache;
@@ -81,10 +86,42 @@ public final class PolicyResolver {
    * and revisions, so resolving an endpoint does not scan every identity for every selector.
    */
   public static EndpointPolicy resolve(ClusterImage image, LabelSet labels, SelectorCache cache) {
+    return resolve(image, labels, cache, null);
+  }
+
+  /**
+   * The same, and {@code owner} (an endpoint) then holds in {@code cache} exactly the selectors
+   * this resolution used ({@link SelectorCache#hold}), so that the identity changes that move
+   * their selections name it ({@link SelectorCache#ownersOf}); null holds nothing.
+   */
+  public static EndpointPolicy resolve(ClusterImage image, LabelSet labels, SelectorCache cache, Object owner) {
+    PolicyResolver r = new PolicyResolver(cache, image.config().getClusterName());
+    EndpointPolicy policy = r.resolveFor(image, labels);
+    if (owner != null) {
+      cache.hold(owner, r.used, r.cidr);
+    }
+    return policy;
+  }
+
+  /**
+   * Whether {@code policy} selects an endpoint with {@code labels}: one of its rules' endpoint
+   * selectors matches. A node-selecting (host) rule selects no endpoint: Nodus has no host
+   * endpoint yet.
+   */
+  public static boolean selects(Policy policy, LabelSet labels) {
+    for (PolicyRule rule : policy.getRulesList()) {
+      if (rule.hasEndpointSelector() && LabelSelectors.matches(rule.getEndpointSelector(), labels)) {
+        return true;
+      }
+    }
+    return false;
+  }
+
+  private EndpointPolicy resolveFor(ClusterImage image, LabelSet labels) {
     List<PolicyRule> selecting = new ArrayList<>();
     for (Policy policy : image.policies().all()) {
       for (PolicyRule rule : policy.getRulesList()) {
-        // A node-selecting (host) rule selects no endpoint: Nodus has no host endpoint yet.
+        // The rule of selects(): a host rule selects no endpoint.
         if (rule.hasEndpointSelector() && LabelSelectors.matches(rule.getEndpointSelector(), labels)) {
           selecting.add(rule);
         }
@@ -93,10 +130,9 @@ public final class PolicyResolver {
     if (selecting.isEmpty()) {
       return EndpointPolicy.UNENFORCED;
     }
-    PolicyResolver r = new PolicyResolver(cache, image.config().getClusterName());
     SortedSet<PolicyEntry> entries = new TreeSet<>();
-    boolean ingress = r.direction(selecting, Direction.INGRESS, entries);
-    boolean egress = r.direction(selecting, Direction.EGRESS, entries);
+    boolean ingress = direction(selecting, Direction.INGRESS, entries);
+    boolean egress = direction(selecting, Direction.EGRESS, entries);
     if (!ingress && !egress) {
       return EndpointPolicy.UNENFORCED;
     }
@@ -220,6 +256,7 @@ public final class PolicyResolver {
         select(s, out);
       }
     }
+    cidr |= rule.getCidrsCount() > 0 || rule.getCidrSetCount() > 0;
     for (String c : rule.getCidrsList()) {
       out.addAll(cache.selectCidr(IpPrefix.parse(c, "", true), List.of()));
     }
@@ -238,6 +275,7 @@ public final class PolicyResolver {
     if (LabelSelectors.isWildcard(s)) {
       out.add(ReservedIdentity.ANY);
     } else {
+      used.add(s);
       out.addAll(cache.select(s));
     }
   }

@@ -7,6 +7,7 @@ import io.nodus.state.proto.EndpointSelector;
 import io.nodus.state.proto.Identity;
 import io.nodus.state.proto.Label;
 import io.nodus.state.proto.LabelSet;
+import java.util.Collection;
 import java.util.Collections;
 import java.util.HashMap;
 import java.util.HashSet;
@@ -29,6 +30,12 @@ import java.util.TreeSet;
  * <p>CIDR identities are also indexed by prefix, so a CIDR rule finds the prefixes inside it with
  * one range scan.
  *
+ * <p>Selectors are held by owners (an endpoint's resolution holds the selectors it used, see
+ * {@link #hold}), and a selector no owner holds any more is forgotten at once: the cache holds
+ * exactly what is in use, with no periodic rebuild. The owners of the selectors whose selection an
+ * identity change moved ({@link #ownersOf}) are the endpoints whose resolved policy it can change,
+ * as Cilium's selector cache notifies its users.
+ *
  * <p>Threading: not thread-safe; one owner (the agent's resolver thread, or one call of
  * {@link PolicyResolver#resolve(io.nodus.state.image.ClusterImage, LabelSet)}) drives it.
  * Returned sets are live, read-only views: copy them to keep a snapshot.
@@ -44,6 +51,15 @@ public final class SelectorCache {
   private final Set<EndpointSelector> keyless = new HashSet<>();
   /** Identity to the selectors whose selection holds it, so removal touches only those. */
   private final Map<Integer, Set<EndpointSelector>> selectorsOf = new HashMap<>();
+  /** Owner to the selectors it holds, and whether it uses CIDR rules. */
+  private final Map<Object, Held> held = new HashMap<>();
+  /** Selector to the owners that hold it. */
+  private final Map<EndpointSelector, Set<Object>> owners = new HashMap<>();
+  /** Owners whose rules select by CIDR: any CIDR identity that comes or goes may concern them. */
+  private final Set<Object> cidrOwners = new HashSet<>();
+
+  /** What one owner holds. */
+  private record Held(Set<EndpointSelector> selectors, boolean cidr) {}
 
   /** An empty cache: no identities, no selectors. */
   public SelectorCache() {}
@@ -169,33 +185,89 @@ public final class SelectorCache {
     return changed;
   }
 
-  /** Forgets every selector not in {@code inUse} (canonical forms), so the cache does not grow forever. */
-  public void retain(Set<EndpointSelector> inUse) {
-    for (EndpointSelector s : List.copyOf(selections.keySet())) {
-      if (inUse.contains(s)) {
-        continue;
-      }
-      for (Integer id : selections.remove(s)) {
-        Set<EndpointSelector> of = selectorsOf.get(id);
-        of.remove(s);
-        if (of.isEmpty()) {
-          selectorsOf.remove(id);
+  /**
+   * Makes {@code owner} hold exactly {@code selectors} (any form; canonicalized) and, when
+   * {@code cidr}, the CIDR identities. Selectors it held before and no longer does, and no other
+   * owner holds, are forgotten.
+   */
+  public void hold(Object owner, Set<EndpointSelector> selectors, boolean cidr) {
+    Set<EndpointSelector> now = new HashSet<>();
+    for (EndpointSelector s : selectors) {
+      EndpointSelector key = LabelSelectors.canonical(s);
+      select(key);
+      now.add(key);
+    }
+    Held before = held.remove(owner);
+    for (EndpointSelector s : now) {
+      owners.computeIfAbsent(s, k -> new HashSet<>()).add(owner);
+    }
+    if (before != null) {
+      for (EndpointSelector s : before.selectors()) {
+        if (!now.contains(s)) {
+          Set<Object> of = owners.get(s);
+          of.remove(owner);
+          if (of.isEmpty()) {
+            owners.remove(s);
+            forget(s);
+          }
         }
       }
-      String required = LabelSelectors.requiredKey(s);
-      if (required == null) {
-        keyless.remove(s);
-      } else {
-        Set<EndpointSelector> bucket = byRequiredKey.get(required);
-        bucket.remove(s);
-        if (bucket.isEmpty()) {
-          byRequiredKey.remove(required);
-        }
+    }
+    if (cidr) {
+      cidrOwners.add(owner);
+    } else {
+      cidrOwners.remove(owner);
+    }
+    if (!now.isEmpty() || cidr) {
+      held.put(owner, new Held(now, cidr));
+    }
+  }
+
+  /** {@code owner} holds nothing any more (an endpoint went away). */
+  public void release(Object owner) {
+    hold(owner, Set.of(), false);
+  }
+
+  /** The owners holding any of {@code selectors} (canonical forms, as {@link #add} returns them). */
+  public Set<Object> ownersOf(Collection<EndpointSelector> selectors) {
+    Set<Object> out = new HashSet<>();
+    for (EndpointSelector s : selectors) {
+      out.addAll(owners.getOrDefault(s, Set.of()));
+    }
+    return out;
+  }
+
+  /** The owners whose rules select by CIDR. */
+  public Set<Object> cidrOwners() {
+    return Collections.unmodifiableSet(cidrOwners);
+  }
+
+  /** Drops a selector's selection and indexes; it is computed again if asked for. */
+  private void forget(EndpointSelector s) {
+    TreeSet<Integer> selected = selections.remove(s);
+    if (selected == null) {
+      return;
+    }
+    for (Integer id : selected) {
+      Set<EndpointSelector> of = selectorsOf.get(id);
+      of.remove(s);
+      if (of.isEmpty()) {
+        selectorsOf.remove(id);
+      }
+    }
+    String required = LabelSelectors.requiredKey(s);
+    if (required == null) {
+      keyless.remove(s);
+    } else {
+      Set<EndpointSelector> bucket = byRequiredKey.get(required);
+      bucket.remove(s);
+      if (bucket.isEmpty()) {
+        byRequiredKey.remove(required);
       }
     }
   }
 
-  /** Number of selectors with a cached selection. */
+  /** Number of selectors with a cached selection (held ones, and any asked for but not held yet). */
   public int selectorCount() {
     return selections.size();
   }

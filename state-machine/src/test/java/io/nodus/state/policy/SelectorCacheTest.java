@@ -147,15 +147,36 @@ class SelectorCacheTest {
   }
 
   @Test
-  void retainForgetsSelectorsNoLongerUsed() {
+  void aSelectorNoOwnerHoldsAnyMoreIsForgotten() {
     SelectorCache cache = SelectorCache.of(IdentitiesImage.EMPTY);
     EndpointSelector host = EndpointSelector.newBuilder().addMatchLabels(Labels.label("reserved", "host", "")).build();
     EndpointSelector world = EndpointSelector.newBuilder().addMatchLabels(Labels.label("reserved", "world", "")).build();
-    cache.select(host);
-    cache.select(world);
-    cache.retain(Set.of(LabelSelectors.canonical(host)));
+    cache.hold("a", Set.of(host, world), false);
+    cache.hold("b", Set.of(world), true);
+    assertThat(cache.selectorCount()).isEqualTo(2);
+
+    cache.hold("a", Set.of(host), false);
+    assertThat(cache.selectorCount()).as("b still holds world").isEqualTo(2);
+    cache.release("b");
+
     assertThat(cache.selectorCount()).isEqualTo(1);
+    assertThat(cache.cidrOwners()).isEmpty();
     assertThat(cache.add(Identity.newBuilder().setId(300).setLabels(ReservedIdentity.WORLD.labels()).build())).isEmpty();
     assertThat(cache.select(host)).containsExactly(1);
+  }
+
+  @Test
+  void theOwnersOfTheSelectorsAnIdentityMovesAreTheOnesItConcerns() {
+    SelectorCache cache = new SelectorCache();
+    EndpointSelector web = EndpointSelector.newBuilder().addMatchLabels(Labels.label("k8s", "app", "web")).build();
+    EndpointSelector db = EndpointSelector.newBuilder().addMatchLabels(Labels.label("k8s", "app", "db")).build();
+    cache.hold("client", Set.of(web), false);
+    cache.hold("backup", Set.of(db), true);
+
+    Identity newWeb = Identity.newBuilder().setId(400).setLabels(io.nodus.state.proto.LabelSet.newBuilder()
+        .addLabels(Labels.label("k8s", "app", "web"))).build();
+    assertThat(cache.ownersOf(cache.add(newWeb))).containsExactly("client");
+    assertThat(cache.ownersOf(cache.remove(400))).containsExactly("client");
+    assertThat(cache.cidrOwners()).containsExactly("backup");
   }
 }

@@ -4,6 +4,7 @@ import com.google.protobuf.InvalidProtocolBufferException;
 import io.nodus.state.ClusterClock;
 import io.nodus.state.CommandApplier;
 import io.nodus.state.delta.ClusterDelta;
+import io.nodus.state.delta.ResourceDelta;
 import io.nodus.state.ReplicaState;
 import io.nodus.state.image.ClusterImage;
 import io.nodus.state.image.RequestWindow;
@@ -28,6 +29,7 @@ import java.util.List;
 import java.util.Map;
 import java.util.Set;
 import java.util.TreeMap;
+import java.util.function.Function;
 
 /**
  * The per-resource form of the replicated state, as a key-value store holds it: one record per
@@ -122,16 +124,28 @@ public final class ImageResources {
 
   /** The storage keys of every resource whose value {@code delta} changed. */
   private static void keys(ClusterDelta delta, Set<ResourceKey> out) {
-    delta.identities().differing().forEach(id -> out.add(ResourceKey.identity(id)));
-    delta.quarantine().differing().forEach(id -> out.add(ResourceKey.quarantine(id)));
-    delta.nodes().differing().forEach(n -> out.add(ResourceKey.node(n)));
-    delta.endpoints().differing().forEach(n -> out.add(ResourceKey.endpoint(n)));
     // Policies and services are keyed namespace/name, IPAM allocations pool/cidr, as in the store.
-    delta.policies().differing().forEach(k -> out.add(new ResourceKey(ResourceKey.Kind.POLICY, k)));
-    delta.services().differing().forEach(k -> out.add(new ResourceKey(ResourceKey.Kind.SERVICE, k)));
-    delta.ipamPools().differing().forEach(n -> out.add(ResourceKey.ipamPool(n)));
-    delta.ipamAllocations().differing().forEach(k -> out.add(new ResourceKey(ResourceKey.Kind.IPAM_ALLOCATION, k)));
-    delta.members().differing().forEach(id -> out.add(ResourceKey.member(id)));
+    changed(delta.identities(), ResourceKey::identity, out);
+    changed(delta.quarantine(), ResourceKey::quarantine, out);
+    changed(delta.nodes(), ResourceKey::node, out);
+    changed(delta.endpoints(), ResourceKey::endpoint, out);
+    changed(delta.policies(), k -> new ResourceKey(ResourceKey.Kind.POLICY, k), out);
+    changed(delta.services(), k -> new ResourceKey(ResourceKey.Kind.SERVICE, k), out);
+    changed(delta.ipamPools(), ResourceKey::ipamPool, out);
+    changed(delta.ipamAllocations(), k -> new ResourceKey(ResourceKey.Kind.IPAM_ALLOCATION, k), out);
+    changed(delta.members(), ResourceKey::member, out);
+  }
+
+  /** Adds the storage key of each key of {@code d} whose value differs before and after (most kinds are untouched). */
+  private static <K> void changed(ResourceDelta<K, ?> d, Function<K, ResourceKey> key, Set<ResourceKey> out) {
+    if (d.isEmpty()) {
+      return;
+    }
+    for (K k : d.keys()) {
+      if (!d.before(k).equals(d.after(k))) {
+        out.add(key.apply(k));
+      }
+    }
   }
 
   /** Rebuilds the state from every record of a store. */

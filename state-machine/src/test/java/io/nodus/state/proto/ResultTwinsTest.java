@@ -12,6 +12,7 @@ import com.google.protobuf.ByteString;
 import com.google.protobuf.Message;
 import io.nodus.state.CommandApplier.Applied;
 import io.nodus.state.Fixtures.Driver;
+import io.nodus.state.image.ClusterImage;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Map;
@@ -114,6 +115,19 @@ class ResultTwinsTest {
       assertThat(Accepted.parseFrom(read.getAccepted())).isEqualTo(written.getAccepted());
       assertNothingUnknown(read);
     }
+  }
+
+  @Test
+  void anAcceptedCommandThatChangedNothingAtRevisionZeroReadsAsAccepted() {
+    Driver d = new Driver();
+    d.apply(Command.newBuilder().setRequestId("configure-defaults")
+        .setConfigureCluster(ConfigureCluster.newBuilder().setConfig(ClusterImage.DEFAULT_CONFIG)).build());
+    assertThat(d.last().events()).isEmpty();
+    assertThat(d.image().revision()).isZero();
+
+    // Its EncodedAccepted is empty bytes, which a bytes field without presence did not write.
+    assertThat(d.last().result().getOutcomeCase()).isEqualTo(CommandResult.OutcomeCase.ACCEPTED);
+    assertThat(d.last().result()).isEqualTo(expected(d.last()));
   }
 
   @Test

@@ -10,9 +10,9 @@ import java.util.TreeMap;
 
 /**
  * Checks that two messages are wire-compatible twins by their descriptors: the same field numbers
- * with the same names and cardinality, and the same types, except that a {@code bytes} field of the
- * encoded twin may stand for a message field of the other (a length-delimited field reads either
- * way) when it is declared to hold that message.
+ * with the same names, cardinality and presence, and the same types, except that a {@code bytes}
+ * field of the encoded twin may stand for a message field of the other (a length-delimited field
+ * reads either way) when it is declared to hold that message.
  */
 final class WireTwins {
   private WireTwins() {}
@@ -47,7 +47,9 @@ final class WireTwins {
       if (holds.containsKey(f.getName())) {
         type = "message " + holds.get(f.getName()).getFullName();
       }
-      out.put(f.getNumber(), f.getName() + " " + (f.isRepeated() ? "repeated" : "singular") + " " + type);
+      // Presence too: a bytes field without it drops an empty message that its twin would keep.
+      String cardinality = f.isRepeated() ? "repeated" : f.hasPresence() ? "singular with presence" : "singular";
+      out.put(f.getNumber(), f.getName() + " " + cardinality + " " + type);
     }
     return out;
   }

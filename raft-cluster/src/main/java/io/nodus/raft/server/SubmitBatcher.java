@@ -6,6 +6,7 @@ import io.nodus.raft.grpc.UnavailableException;
 import io.nodus.state.proto.Command;
 import io.nodus.state.proto.CommandResult;
 import io.nodus.state.proto.LoggedCommand;
+import java.time.Duration;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Queue;
@@ -51,7 +52,8 @@ final class SubmitBatcher implements AutoCloseable {
    * gave 612, 3,009 and 7,228, with 214 us; 3 and 4 gave 6,035 and 6,304 at 128 clients.
    */
   static final int MAX_IN_FLIGHT = 1;
-  private static final long TIMEOUT_SECONDS = 60;
+  /** How long a command waits for its answer before it fails as unavailable. */
+  static final Duration TIMEOUT = Duration.ofSeconds(60);
 
   private record Pending(Command command, int size, CompletableFuture<ByteString> result) {}
 
@@ -59,6 +61,7 @@ final class SubmitBatcher implements AutoCloseable {
   private final Semaphore inFlight = new Semaphore(MAX_IN_FLIGHT);
   private final Function<LoggedCommand, CompletableFuture<List<ByteString>>> sender;
   private final ExecutorService completions;
+  private final Duration timeout;
   private volatile boolean running = true;
 
   /**
@@ -66,13 +69,19 @@ final class SubmitBatcher implements AutoCloseable {
    * an encoded CommandResult.
    */
   SubmitBatcher(String memberId, Function<LoggedCommand, CompletableFuture<List<ByteString>>> sender) {
+    this(memberId, sender, TIMEOUT);
+  }
+
+  /** The same, with commands failing after {@code timeout} instead of {@link #TIMEOUT} (for tests). */
+  SubmitBatcher(String memberId, Function<LoggedCommand, CompletableFuture<List<ByteString>>> sender, Duration timeout) {
     this.sender = sender;
+    this.timeout = timeout;
     this.completions = Executors.newSingleThreadExecutor(Thread.ofPlatform().daemon().name("submit-completions-" + memberId).factory());
   }
 
   /**
    * Submits one command; the future completes with its answer, or fails with an {@link
-   * UnavailableException} when the Raft group cannot order it within a minute.
+   * UnavailableException} when the Raft group cannot order it within {@link #TIMEOUT}.
    */
   CompletableFuture<CommandResult> submitAsync(Command command) {
     return submitEncodedAsync(command).thenApply(SubmitBatcher::parse);
@@ -86,7 +95,7 @@ final class SubmitBatcher implements AutoCloseable {
     Pending p = new Pending(command, command.getSerializedSize(), new CompletableFuture<>());
     queue.add(p);
     sendQueued();
-    return p.result().orTimeout(TIMEOUT_SECONDS, TimeUnit.SECONDS).exceptionallyCompose(SubmitBatcher::unavailable);
+    return p.result().orTimeout(timeout.toNanos(), TimeUnit.NANOSECONDS).exceptionallyCompose(this::unavailable);
   }
 
   private static CommandResult parse(ByteString encoded) {
@@ -112,10 +121,10 @@ final class SubmitBatcher implements AutoCloseable {
     }
   }
 
-  private static <T> CompletableFuture<T> unavailable(Throwable error) {
+  private <T> CompletableFuture<T> unavailable(Throwable error) {
     Throwable cause = error instanceof CompletionException && error.getCause() != null ? error.getCause() : error;
     if (cause instanceof TimeoutException) {
-      return CompletableFuture.failedFuture(new UnavailableException("raft group did not answer within " + TIMEOUT_SECONDS + "s", cause));
+      return CompletableFuture.failedFuture(new UnavailableException("raft group did not answer within " + timeout.toMillis() + " ms", cause));
     }
     if (cause instanceof RuntimeException) {
       return CompletableFuture.failedFuture(cause);

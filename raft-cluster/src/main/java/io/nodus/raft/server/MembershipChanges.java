@@ -59,14 +59,20 @@ final class MembershipChanges {
   /** How long a member about to be added has to answer, before any change starts. */
   private static final long PROBE_TIMEOUT_MILLIS = 3_000;
 
-  private final RaftServer.Division division;
-  private final RaftClient admin;
+  private final GroupAdmin group;
+  private final Probe probe;
+  private final long settleTimeoutMillis;
   private final Function<Command, CommandResult> submit;
   private final Supplier<ClusterStatus> status;
   private final Supplier<ClusterImage> image;
   private final Runnable sync;
   private final Supplier<String> clusterUuid;
-  private final MemberProbe probe = new MemberProbe(PROBE_TIMEOUT_MILLIS);
+
+  /** Checks a controller about to be added ({@link MemberProbe}): a problem as {field, message}, or empty. */
+  @FunctionalInterface
+  interface Probe {
+    Optional<String[]> check(String id, String raftAddress, String grpcAddress, String clusterUuid);
+  }
 
   /**
    * @param sync waits until the local replica applied everything committed (so that the status
@@ -74,10 +80,21 @@ final class MembershipChanges {
    */
   MembershipChanges(RaftServer.Division division, RaftClient admin, Function<Command, CommandResult> submit,
       Supplier<ClusterStatus> status, Supplier<ClusterImage> image, Runnable sync, Supplier<String> clusterUuid) {
+    this(GroupAdmin.of(division, admin), new MemberProbe(PROBE_TIMEOUT_MILLIS)::check, SETTLE_TIMEOUT_MILLIS,
+        submit, status, image, sync, clusterUuid);
+  }
+
+  /**
+   * The same over any {@link GroupAdmin} and {@link Probe} (tests use fakes), waiting up to {@code
+   * settleTimeoutMillis} for an earlier change to settle.
+   */
+  MembershipChanges(GroupAdmin group, Probe probe, long settleTimeoutMillis, Function<Command, CommandResult> submit,
+      Supplier<ClusterStatus> status, Supplier<ClusterImage> image, Runnable sync, Supplier<String> clusterUuid) {
+    this.group = group;
+    this.probe = probe;
+    this.settleTimeoutMillis = settleTimeoutMillis;
     this.sync = sync;
     this.clusterUuid = clusterUuid;
-    this.division = division;
-    this.admin = admin;
     this.submit = submit;
     this.status = status;
     this.image = image;
@@ -150,7 +167,7 @@ final class MembershipChanges {
     if (forgotten.hasRejection()) {
       return MembershipResponse.newBuilder().setRejection(forgotten.getRejection()).build();
     }
-    if (!id.equals(division.getId().toString())) {
+    if (!id.equals(group.memberId().toString())) {
       // A member that just removed itself can no longer ask the leader for a read index.
       sync.run();
     }
@@ -163,20 +180,20 @@ final class MembershipChanges {
    * still count, and an answer that a removal is done would let an operator wipe a member that may
    * still be asked to vote (a retried removal saw the new peers as "current" during the joint phase
    * and went on as if the removal were done; the chaos membership nemesis then wiped the member).
-   * Waits at most {@link #SETTLE_TIMEOUT_MILLIS}. A controller outside the group (removed, or
-   * started with --join and not yet added) refuses at once: it cannot tell, and a client moves on
-   * to a member.
+   * Waits at most {@link #SETTLE_TIMEOUT_MILLIS} (in production). A controller outside the group
+   * (removed, or started with --join and not yet added) refuses at once: it cannot tell, and a
+   * client moves on to a member.
    */
   private RaftConfiguration settledConfiguration() {
     long start = System.nanoTime();
-    long deadline = start + TimeUnit.MILLISECONDS.toNanos(SETTLE_TIMEOUT_MILLIS);
+    long deadline = start + TimeUnit.MILLISECONDS.toNanos(settleTimeoutMillis);
     while (true) {
-      RaftConfiguration conf = division.getRaftConf();
-      if (find(conf.getCurrentPeers(), division.getId().toString()).isEmpty()) {
+      RaftConfiguration conf = group.configuration();
+      if (find(conf.getCurrentPeers(), group.memberId().toString()).isEmpty()) {
         // Removed, or not yet added: no leader tells this replica what commits any more.
-        throw new UnavailableException("controller " + division.getId() + " is not a member of the group; ask a member", null);
+        throw new UnavailableException("controller " + group.memberId() + " is not a member of the group; ask a member", null);
       }
-      if (conf.getPreviousPeers().isEmpty() && conf.getLogEntryIndex() <= division.getRaftLog().getLastCommittedIndex()) {
+      if (conf.getPreviousPeers().isEmpty() && conf.getLogEntryIndex() <= group.lastCommittedIndex()) {
         long waited = TimeUnit.NANOSECONDS.toMillis(System.nanoTime() - start);
         if (waited >= 1000) {
           log.info("membership change waited for the configuration to settle waited_ms={} conf_index={}", waited, conf.getLogEntryIndex());
@@ -203,14 +220,14 @@ final class MembershipChanges {
    * After the hand-over the removal is that of a follower.
    */
   private void handOverLeadership(String id, List<RaftPeer> remaining) {
-    RaftPeerId leader = division.getInfo().getLeaderId();
+    RaftPeerId leader = group.leaderId();
     if (leader == null || !leader.toString().equals(id)) {
       return;
     }
     RaftPeer successor = remaining.getFirst();
     log.info("moving leadership before the leader is removed id={} to={}", id, successor.getId());
     adminCall("cannot move the leadership away from " + id,
-        () -> admin.admin().transferLeadership(successor.getId(), TRANSFER_TIMEOUT_MILLIS));
+        () -> group.transferLeadership(successor.getId(), TRANSFER_TIMEOUT_MILLIS));
   }
 
   /**
@@ -241,12 +258,12 @@ final class MembershipChanges {
   }
 
   private void trySetConfiguration(SetConfigurationRequest.Arguments arguments) {
-    adminCall("membership change failed", () -> admin.admin().setConfiguration(arguments));
+    adminCall("membership change failed", () -> group.setConfiguration(arguments));
   }
 
   /** Asks the leader to step down (a transfer to no one in particular); a new term follows. */
   private void stepDownLeader() {
-    adminCall("the leader did not step down", () -> admin.admin().transferLeadership(null, TRANSFER_TIMEOUT_MILLIS));
+    adminCall("the leader did not step down", () -> group.transferLeadership(null, TRANSFER_TIMEOUT_MILLIS));
   }
 
   /** A Ratis admin request of this controller's; a failure or a refusal is {@code failure}: the cause. */

@@ -94,6 +94,12 @@ final class SubmitBatcher implements AutoCloseable {
     }
     Pending p = new Pending(command, command.getSerializedSize(), new CompletableFuture<>());
     queue.add(p);
+    if (!running && queue.remove(p)) {
+      // close() ran between the check above and the add, and emptied the queue before this one
+      // arrived: nothing would send it any more, so it fails now rather than at the timeout.
+      p.result().completeExceptionally(new UnavailableException("controller is stopping", null));
+      return p.result();
+    }
     sendQueued();
     return p.result().orTimeout(timeout.toNanos(), TimeUnit.NANOSECONDS).exceptionallyCompose(this::unavailable);
   }

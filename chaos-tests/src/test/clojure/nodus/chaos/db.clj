@@ -49,6 +49,14 @@
            "--min-free-disk" min-free-disk]
           extra-args))
 
+(defn- log-tail
+  "The last `n` lines of a controller's log without stack frames: what a failure report quotes."
+  [log n]
+  (->> (str/split-lines (slurp log))
+       (remove #(re-find #"^\s+(at |\.\.\. \d+ )" %))
+       (take-last n)
+       (str/join "\n")))
+
 (defn start!
   "Starts `node`'s controller and waits until it says it is ready; returns the process. `more`
   are flags for this start only (--join). `ip netns exec` and env(1) exec the JVM in place, so the
@@ -69,7 +77,8 @@
           (when (str/starts-with? line (str "controller ready id=" node))
             (.countDown ready)))))
     (when-not (.await ready 60 TimeUnit/SECONDS)
-      (throw (ex-info (str "controller " node " not ready after 60 s; log " log)
+      (throw (ex-info (str "controller " node " not ready after 60 s (" (if (.isAlive p) "still running" "exited")
+                           "); log " log ", its last lines:\n" (log-tail log 20))
                       {:node node :alive (.isAlive p) :log (str log)})))
     p))
 
@@ -82,7 +91,8 @@
   [{:keys [processes paused]} node]
   (when-let [^Process p (get @processes node)]
     (.destroyForcibly p)
-    (.waitFor p 10 TimeUnit/SECONDS)
+    (when-not (.waitFor p 10 TimeUnit/SECONDS)
+      (throw (ex-info (str "controller " node " (pid " (.pid p) ") still running 10 s after SIGKILL") {:node node})))
     (swap! processes dissoc node)
     (swap! paused disj node)))
 
@@ -90,7 +100,12 @@
   "Deletes a (killed) node's data directory: its Raft log, snapshots and RocksDB. The directory
   itself stays: it is where the node's disk keeps the data."
   [db node]
-  (doseq [^java.io.File f (rest (reverse (file-seq (data-dir db node))))] (.delete f)))
+  (let [dir (data-dir db node)]
+    ;; Children before their directory; the directory itself stays.
+    (doseq [^java.io.File f (reverse (rest (file-seq dir)))] (.delete f))
+    (when-let [left (seq (rest (file-seq dir)))]
+      (throw (ex-info (str "could not wipe " node "'s data directory; left: " (str/join ", " (take 10 left)))
+                      {:node node :left (mapv str left)})))))
 
 (defn pause! [{:keys [processes paused]} node]
   (when-let [p (get @processes node)]

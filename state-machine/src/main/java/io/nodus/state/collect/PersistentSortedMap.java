@@ -144,6 +144,30 @@ public final class PersistentSortedMap<K extends Comparable<K>, V> implements It
     return new InOrder<>(root);
   }
 
+  /**
+   * Entries whose key is greater than {@code key}, in key order; every entry when {@code key} is
+   * null. Finding the start costs O(log n) and each step amortized O(1), so a page read from the
+   * middle of a large map touches only the page and one path of the tree.
+   */
+  public Iterator<Map.Entry<K, V>> entriesAfter(K key) {
+    InOrder<K, V> it = new InOrder<>(null);
+    if (key == null) {
+      it.pushLeft(root);
+      return it;
+    }
+    // The stack holds exactly the ancestors still to visit: the nodes where the search went left.
+    Node<K, V> n = root;
+    while (n != null) {
+      if (key.compareTo(n.key) < 0) {
+        it.stack.push(n);
+        n = n.left;
+      } else {
+        n = n.right;
+      }
+    }
+    return it;
+  }
+
   @Override
   public boolean equals(Object o) {
     if (this == o) {

@@ -39,6 +39,28 @@ class PersistentSortedMapTest {
     assertThat(map.hashCode()).isEqualTo(PersistentSortedMap.copyOf(model).hashCode());
   }
 
+  @Property(tries = 300)
+  void entriesAfterAKeyAreTheTreeMapsTail(@ForAll("operations") List<Tuple2<Boolean, Integer>> ops,
+      @ForAll @net.jqwik.api.constraints.IntRange(min = -1, max = 201) int from) {
+    TreeMap<Integer, String> model = new TreeMap<>();
+    PersistentSortedMap<Integer, String> map = PersistentSortedMap.empty();
+    for (Tuple2<Boolean, Integer> op : ops) {
+      if (op.get1()) {
+        model.put(op.get2(), "v" + op.get2());
+        map = map.put(op.get2(), "v" + op.get2());
+      } else {
+        model.remove(op.get2());
+        map = map.remove(op.get2());
+      }
+    }
+    List<Map.Entry<Integer, String>> tail = new java.util.ArrayList<>();
+    map.entriesAfter(from).forEachRemaining(tail::add);
+    assertThat(tail).containsExactlyElementsOf(List.copyOf(model.tailMap(from, false).entrySet()));
+    List<Map.Entry<Integer, String>> all = new java.util.ArrayList<>();
+    map.entriesAfter(null).forEachRemaining(all::add);
+    assertThat(all).containsExactlyElementsOf(List.copyOf(model.entrySet()));
+  }
+
   @Provide
   Arbitrary<List<Tuple2<Boolean, Integer>>> operations() {
     return Arbitraries.integers().between(0, 200)

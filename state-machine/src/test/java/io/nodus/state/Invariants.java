@@ -30,6 +30,13 @@ final class Invariants {
     identities(image);
     ipam(image);
     services(image);
+    sortedIndexes(image);
+  }
+
+  /** The key orders beside the hash maps hold exactly the maps' keys (paged reads walk them). */
+  private static void sortedIndexes(ClusterImage image) {
+    assertThat(image.policies().keyOrder().keys()).containsExactlyElementsOf(new java.util.TreeSet<>(image.policies().byKey().keys()));
+    assertThat(image.endpoints().nameOrder().keys()).containsExactlyElementsOf(new java.util.TreeSet<>(image.endpoints().byName().keys()));
   }
 
   private static void identities(ClusterImage image) {

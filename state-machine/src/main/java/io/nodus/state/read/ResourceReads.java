@@ -1,0 +1,192 @@
+package io.nodus.state.read;
+
+import io.nodus.state.image.ClusterImage;
+import io.nodus.state.image.StoredPolicy;
+import io.nodus.state.model.InvalidFieldException;
+import io.nodus.state.model.RejectionCodes;
+import io.nodus.state.policy.LabelSelectors;
+import io.nodus.state.proto.Endpoint;
+import io.nodus.state.proto.Identity;
+import io.nodus.state.proto.LabelSet;
+import io.nodus.state.proto.Node;
+import io.nodus.state.proto.Rejection;
+import io.nodus.state.proto.Resource;
+import io.nodus.state.proto.ResourceKind;
+import io.nodus.state.proto.Service;
+import java.util.ArrayList;
+import java.util.Iterator;
+import java.util.List;
+import java.util.Map;
+import java.util.Optional;
+import java.util.function.Function;
+
+/**
+ * Keyed reads and paged listings of one image. A listing walks a kind's keys in order from where
+ * the previous page stopped (policies and endpoints through the sorted index beside their hash
+ * maps, the other kinds through their sorted maps), so a page of 100 costs a seek and 100 steps
+ * whatever the kind holds; a label selector filters on the way, so a selective one may walk far.
+ *
+ * <p>Keys: an identity's number in decimal, a node's or an endpoint's name, {@code
+ * namespace/name} for policies (an empty namespace for cluster-wide ones) and services. Listings
+ * are in key order (identities by number).
+ *
+ * <p>Pure functions; the image is immutable, so any thread may call them.
+ */
+public final class ResourceReads {
+  private ResourceReads() {}
+
+  /** Whether resources of {@code kind} can be read by key and listed. */
+  public static boolean isReadable(ResourceKind kind) {
+    return switch (kind) {
+      case KIND_IDENTITY, KIND_NODE, KIND_ENDPOINT, KIND_POLICY, KIND_SERVICE -> true;
+      case KIND_CLUSTER, KIND_IPAM, KIND_MEMBER, RESOURCE_KIND_UNSPECIFIED, UNRECOGNIZED -> false;
+    };
+  }
+
+  /** Whether resources of {@code kind} carry labels that a selector can filter on. */
+  public static boolean hasLabels(ResourceKind kind) {
+    return switch (kind) {
+      // A policy's own metadata.labels, as kubectl -l filters objects on theirs (not its endpointSelector).
+      case KIND_IDENTITY, KIND_ENDPOINT, KIND_POLICY -> true;
+      case KIND_NODE, KIND_SERVICE, KIND_CLUSTER, KIND_IPAM, KIND_MEMBER, RESOURCE_KIND_UNSPECIFIED, UNRECOGNIZED -> false;
+    };
+  }
+
+  static void requireReadable(ResourceKind kind) {
+    if (kind == null || !isReadable(kind)) {
+      throw InvalidFieldException.invalid("kind", kind + " cannot be read by key or listed; "
+          + "identities, nodes, endpoints, policies and services can");
+    }
+  }
+
+  /** Checks that {@code key} can be a key of {@code kind}, naming {@code field} otherwise. */
+  static void checkKey(ResourceKind kind, String key, String field) {
+    if (kind == ResourceKind.KIND_IDENTITY) {
+      identityNumber(key, field);
+    } else if (key.isEmpty()) {
+      throw InvalidFieldException.invalid(field, "the key is empty");
+    }
+  }
+
+  /**
+   * The resource of {@code kind} keyed {@code key} in {@code image}, if any.
+   *
+   * @throws InvalidFieldException on {@code kind} for a kind that cannot be read, on {@code key}
+   *     for an identity key that is no number
+   */
+  public static Optional<Resource> get(ClusterImage image, ResourceKind kind, String key) {
+    requireReadable(kind);
+    Resource.Builder out = Resource.newBuilder();
+    switch (kind) {
+      case KIND_IDENTITY -> image.identities().get(identityNumber(key, "key")).ifPresent(out::setIdentity);
+      case KIND_NODE -> image.nodes().get(key).ifPresent(out::setNode);
+      case KIND_ENDPOINT -> image.endpoints().get(key).ifPresent(out::setEndpoint);
+      case KIND_POLICY -> {
+        StoredPolicy p = image.policies().storedOrNull(key);
+        if (p != null) {
+          out.setPolicy(p.policy());
+        }
+      }
+      case KIND_SERVICE -> image.services().byKey().get(key).ifPresent(out::setService);
+      default -> throw new IllegalStateException("readable kind without a reader: " + kind);
+    }
+    return out.getKindCase() == Resource.KindCase.KIND_NOT_SET ? Optional.empty() : Optional.of(out.build());
+  }
+
+  /** The rejection that says no resource of {@code kind} has {@code key}, naming the field a client gave. */
+  public static Rejection notFound(ResourceKind kind, String key, long revision) {
+    String field = kind == ResourceKind.KIND_IDENTITY ? "id" : "name";
+    String message = switch (kind) {
+      case KIND_IDENTITY -> "no identity " + key;
+      case KIND_NODE -> "no node named " + key;
+      case KIND_ENDPOINT -> "no endpoint named " + key;
+      case KIND_POLICY -> {
+        String[] nn = namespaceAndName(key);
+        yield "no policy named " + nn[1] + (nn[0].isEmpty() ? " (cluster-wide)" : " in namespace " + nn[0]);
+      }
+      case KIND_SERVICE -> {
+        String[] nn = namespaceAndName(key);
+        yield "no service named " + nn[1] + " in namespace " + nn[0];
+      }
+      default -> "no " + kind + " " + key;
+    };
+    return Rejection.newBuilder().setCode(RejectionCodes.NOT_FOUND).setField(field).setMessage(message).setRevision(revision).build();
+  }
+
+  /** The page {@code query} asks for, read from {@code image}. */
+  public static ResourcePage list(ClusterImage image, ListQuery query) {
+    String after = query.afterKey();
+    return switch (query.kind()) {
+      case KIND_IDENTITY -> page(image, query, numbered(image.identities().byId().entriesAfter(
+          after == null ? null : identityNumber(after, ContinueTokens.FIELD))), Identity::getLabels,
+          i -> Resource.newBuilder().setIdentity(i).build());
+      case KIND_NODE -> page(image, query, image.nodes().byName().entriesAfter(after), null,
+          n -> Resource.newBuilder().setNode(n).build());
+      case KIND_ENDPOINT -> page(image, query, image.endpoints().after(after), Endpoint::getLabels,
+          e -> Resource.newBuilder().setEndpoint(e).build());
+      // Filtering on labels parses each policy it looks at; an unfiltered page parses only its own.
+      case KIND_POLICY -> page(image, query, image.policies().after(after), p -> p.policy().getLabels(),
+          p -> Resource.newBuilder().setPolicy(p.policy()).build());
+      case KIND_SERVICE -> page(image, query, image.services().byKey().entriesAfter(after), null,
+          s -> Resource.newBuilder().setService(s).build());
+      default -> throw new IllegalStateException("readable kind without a reader: " + query.kind());
+    };
+  }
+
+  /**
+   * Collects up to the limit matching items from {@code entries}; the page continues when the
+   * limit filled up and keys remain (the rest may hold no match: then the next page is empty and
+   * ends the listing, as in Kubernetes).
+   *
+   * @param labels the labels of an item, or null for a kind without labels
+   */
+  private static <T> ResourcePage page(ClusterImage image, ListQuery query, Iterator<Map.Entry<String, T>> entries,
+      Function<T, LabelSet> labels, Function<T, Resource> resource) {
+    boolean filtered = labels != null && !LabelSelectors.isWildcard(query.selector());
+    int limit = query.limit() == 0 ? Integer.MAX_VALUE : query.limit();
+    List<Resource> items = new ArrayList<>(Math.min(limit, 1024));
+    String last = null;
+    while (items.size() < limit && entries.hasNext()) {
+      Map.Entry<String, T> e = entries.next();
+      if (filtered && !LabelSelectors.matches(query.selector(), labels.apply(e.getValue()))) {
+        continue;
+      }
+      items.add(resource.apply(e.getValue()));
+      last = e.getKey();
+    }
+    String token = items.size() == limit && entries.hasNext()
+        ? ContinueTokens.encode(query.kind(), last, image.revision()) : "";
+    return new ResourcePage(items, token, image.revision());
+  }
+
+  /** Entries keyed by an identity number, keyed by its decimal text. */
+  private static <V> Iterator<Map.Entry<String, V>> numbered(Iterator<Map.Entry<Integer, V>> entries) {
+    return new Iterator<>() {
+      @Override
+      public boolean hasNext() {
+        return entries.hasNext();
+      }
+
+      @Override
+      public Map.Entry<String, V> next() {
+        Map.Entry<Integer, V> e = entries.next();
+        return Map.entry(Integer.toString(e.getKey()), e.getValue());
+      }
+    };
+  }
+
+  private static int identityNumber(String key, String field) {
+    boolean digits = !key.isEmpty() && key.length() <= 10 && key.chars().allMatch(c -> c >= '0' && c <= '9');
+    long n = digits ? Long.parseLong(key) : -1;
+    if (n < 0 || n > Integer.MAX_VALUE) {
+      throw InvalidFieldException.invalid(field, "'" + key + "' is not an identity number");
+    }
+    return (int) n;
+  }
+
+  /** {@code namespace/name} split at its first '/' (neither part holds one). */
+  private static String[] namespaceAndName(String key) {
+    int slash = key.indexOf('/');
+    return slash < 0 ? new String[] {"", key} : new String[] {key.substring(0, slash), key.substring(slash + 1)};
+  }
+}

@@ -1,6 +1,10 @@
 package io.nodus.raft.client;
 
 import io.nodus.raft.proto.ClusterStatus;
+import io.nodus.raft.proto.GetRequest;
+import io.nodus.raft.proto.GetResponse;
+import io.nodus.raft.proto.ListRequest;
+import io.nodus.raft.proto.ListResponse;
 import io.nodus.raft.proto.MembershipResponse;
 import io.nodus.state.proto.ClusterState;
 import io.nodus.state.proto.Command;
@@ -35,6 +39,16 @@ public final class ClusterBoundClient implements ControlPlaneClient {
   @Override
   public ClusterState read(ReadConsistency consistency) {
     return delegate.read(consistency);
+  }
+
+  @Override
+  public GetResponse get(GetRequest request) {
+    return delegate.get(request);
+  }
+
+  @Override
+  public ListResponse list(ListRequest request) {
+    return delegate.list(request);
   }
 
   @Override

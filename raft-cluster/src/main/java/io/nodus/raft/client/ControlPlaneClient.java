@@ -1,6 +1,10 @@
 package io.nodus.raft.client;
 
 import io.nodus.raft.proto.ClusterStatus;
+import io.nodus.raft.proto.GetRequest;
+import io.nodus.raft.proto.GetResponse;
+import io.nodus.raft.proto.ListRequest;
+import io.nodus.raft.proto.ListResponse;
 import io.nodus.raft.proto.MembershipResponse;
 import io.nodus.state.proto.ClusterState;
 import io.nodus.state.proto.Command;
@@ -27,6 +31,20 @@ public interface ControlPlaneClient extends AutoCloseable {
   default ClusterState read(boolean stale) {
     return read(stale ? ReadConsistency.STALE : ReadConsistency.LINEARIZABLE);
   }
+
+  /**
+   * One resource by kind and key, read from the image without copying the state (linearizable
+   * unless the request says stale). A missing resource or a bad kind or key is a rejection in the
+   * answer; the answer names the revision it reflects either way.
+   */
+  GetResponse get(GetRequest request);
+
+  /**
+   * One page of a kind's resources in key order, with a label selector, a limit and a continue
+   * token (Kubernetes' limit/continue); a bad selector, limit or token is a rejection in the
+   * answer naming it. Each page reflects its own revision, never older than the previous page's.
+   */
+  ListResponse list(ListRequest request);
 
   /** How the answering controller sees the Raft group. */
   ClusterStatus status();

@@ -1,6 +1,7 @@
 package io.nodus.raft.client;
 
 import io.grpc.ManagedChannel;
+import io.grpc.ManagedChannelBuilder;
 import io.grpc.Metadata;
 import io.grpc.Status;
 import io.grpc.StatusRuntimeException;
@@ -13,6 +14,10 @@ import io.nodus.raft.proto.ClusterStatus;
 import io.nodus.raft.proto.MembershipResponse;
 import io.nodus.raft.proto.RemoveMemberRequest;
 import io.nodus.raft.proto.ControllerGrpc;
+import io.nodus.raft.proto.GetRequest;
+import io.nodus.raft.proto.GetResponse;
+import io.nodus.raft.proto.ListRequest;
+import io.nodus.raft.proto.ListResponse;
 import io.nodus.raft.proto.ReadRequest;
 import io.nodus.raft.proto.StatusRequest;
 import io.nodus.raft.proto.SubmitRequest;
@@ -128,6 +133,16 @@ public final class GrpcControlPlaneClient implements ControlPlaneClient {
   public ClusterState read(ReadConsistency consistency) {
     ReadRequest request = ReadRequest.newBuilder().setStale(consistency == ReadConsistency.STALE).build();
     return call(stub -> stub.read(request).getState());
+  }
+
+  @Override
+  public GetResponse get(GetRequest request) {
+    return call(stub -> stub.get(request));
+  }
+
+  @Override
+  public ListResponse list(ListRequest request) {
+    return call(stub -> stub.list(request));
   }
 
   @Override
@@ -275,9 +290,10 @@ public final class GrpcControlPlaneClient implements ControlPlaneClient {
 
   /** Builds a {@link GrpcControlPlaneClient}. */
   public static final class Builder {
-    private final List<ManagedChannel> channels = new ArrayList<>();
+    private final List<ManagedChannelBuilder<?>> channels = new ArrayList<>();
     private Duration callTimeout = Duration.ofSeconds(20);
     private Duration retryBudget = Duration.ofSeconds(30);
+    private int maxInboundMessageBytes = 0;
 
     private Builder() {}
 
@@ -288,15 +304,14 @@ public final class GrpcControlPlaneClient implements ControlPlaneClient {
             .usePlaintext()
             // Notices a vanished controller on an idle watch stream, not only on the next call.
             .keepAliveTime(10, TimeUnit.SECONDS)
-            .keepAliveWithoutCalls(false)
-            .build());
+            .keepAliveWithoutCalls(false));
       }
       return this;
     }
 
     /** A controller in this process, by the name of its in-process server. */
     public Builder inProcess(String serverName) {
-      channels.add(InProcessChannelBuilder.forName(serverName).build());
+      channels.add(InProcessChannelBuilder.forName(serverName));
       return this;
     }
 
@@ -312,11 +327,27 @@ public final class GrpcControlPlaneClient implements ControlPlaneClient {
       return this;
     }
 
+    /**
+     * Largest answer accepted (default gRPC's 4 MiB). A whole-state Read or an unpaged listing of
+     * a large cluster exceeds it: page with List instead, or raise it here.
+     */
+    public Builder maxInboundMessageBytes(int v) {
+      maxInboundMessageBytes = v;
+      return this;
+    }
+
     public GrpcControlPlaneClient build() {
       if (channels.isEmpty()) {
         throw new IllegalArgumentException("at least one controller address is needed");
       }
-      return new GrpcControlPlaneClient(channels, callTimeout, retryBudget);
+      List<ManagedChannel> built = new ArrayList<>();
+      for (ManagedChannelBuilder<?> b : channels) {
+        if (maxInboundMessageBytes > 0) {
+          b.maxInboundMessageSize(maxInboundMessageBytes);
+        }
+        built.add(b.build());
+      }
+      return new GrpcControlPlaneClient(built, callTimeout, retryBudget);
     }
   }
 }

@@ -14,6 +14,10 @@ import io.nodus.raft.proto.AddMemberRequest;
 import io.nodus.raft.proto.ClusterStatus;
 import io.nodus.raft.proto.ControllerGrpc;
 import io.nodus.raft.proto.EncodedSubmitResponse;
+import io.nodus.raft.proto.GetRequest;
+import io.nodus.raft.proto.GetResponse;
+import io.nodus.raft.proto.ListRequest;
+import io.nodus.raft.proto.ListResponse;
 import io.nodus.raft.proto.MembershipResponse;
 import io.nodus.raft.proto.RemoveMemberRequest;
 import io.nodus.raft.proto.ReadRequest;
@@ -26,6 +30,13 @@ import io.nodus.raft.proto.WatchResponse;
 import io.nodus.raft.watch.WatchService;
 import io.nodus.state.ReplicaState;
 import io.nodus.state.codec.ImageCodec;
+import io.nodus.state.model.InvalidFieldException;
+import io.nodus.state.proto.Rejection;
+import io.nodus.state.proto.Resource;
+import io.nodus.state.read.ListQuery;
+import io.nodus.state.read.ResourcePage;
+import io.nodus.state.read.ResourceReads;
+import java.util.Optional;
 import io.nodus.state.proto.Command;
 import io.nodus.state.proto.ResourceKind;
 import java.util.EnumSet;
@@ -108,6 +119,52 @@ public final class ControllerService extends ControllerGrpc.ControllerImplBase {
           .setServedBy(backend.memberId())
           .build();
     });
+  }
+
+  @Override
+  public void get(GetRequest request, StreamObserver<GetResponse> response) {
+    unary(response, () -> {
+      GetResponse.Builder out = GetResponse.newBuilder().setServedBy(backend.memberId());
+      ReplicaState state = backend.read(request.getStale());
+      long revision = state.image().revision();
+      try {
+        Optional<Resource> found = ResourceReads.get(state.image(), request.getKind(), request.getKey());
+        if (found.isPresent()) {
+          out.setResource(found.get());
+        } else {
+          out.setRejection(ResourceReads.notFound(request.getKind(), request.getKey(), revision));
+        }
+      } catch (InvalidFieldException e) {
+        out.setRejection(rejection(e, revision));
+      }
+      return out.setRevision(revision).build();
+    });
+  }
+
+  @Override
+  public void list(ListRequest request, StreamObserver<ListResponse> response) {
+    unary(response, () -> {
+      ListResponse.Builder out = ListResponse.newBuilder().setServedBy(backend.memberId());
+      ListQuery query;
+      try {
+        // Checked before any read: a bad request costs no ReadIndex round.
+        query = ListQuery.of(request.getKind(), request.getLabelSelector(), request.getLimit(), request.getContinue());
+      } catch (InvalidFieldException e) {
+        return out.setRejection(rejection(e, 0)).build();
+      }
+      ReplicaState state = backend.read(request.getStale());
+      if (state.image().revision() < query.afterRevision()) {
+        // A stale replica behind the previous page (served by another controller): catch up
+        // first, so that a listing never shows an older state than the page before.
+        state = backend.read(false);
+      }
+      ResourcePage page = ResourceReads.list(state.image(), query);
+      return out.addAllItems(page.items()).setContinue(page.continueToken()).setRevision(page.revision()).build();
+    });
+  }
+
+  private static Rejection rejection(InvalidFieldException e, long revision) {
+    return Rejection.newBuilder().setCode(e.code()).setField(e.field()).setMessage(e.getMessage()).setRevision(revision).build();
   }
 
   @Override

@@ -148,7 +148,8 @@ public final class ControllerService extends ControllerGrpc.ControllerImplBase {
       ListQuery query;
       try {
         // Checked before any read: a bad request costs no ReadIndex round.
-        query = ListQuery.of(request.getKind(), request.getLabelSelector(), request.getLimit(), request.getContinue());
+        query = ListQuery.of(request.getKind(), request.getLabelSelector(), request.hasNamespace() ? request.getNamespace() : null,
+            request.hasNode() ? request.getNode() : null, request.getLimit(), request.getContinue());
       } catch (InvalidFieldException e) {
         return out.setRejection(rejection(e, 0)).build();
       }

@@ -100,6 +100,10 @@ class KeyedReadsTest {
     assertThat(nodes.getItemsCount()).isZero();
     assertThat(client.list(ListRequest.newBuilder().setKind(ResourceKind.KIND_IPAM).build()).getRejection().getField())
         .isEqualTo("kind");
+    assertThat(client.list(ListRequest.newBuilder().setKind(ResourceKind.KIND_NODE).setNamespace("").build()).getRejection().getField())
+        .isEqualTo("namespace");
+    assertThat(client.list(policies(5).setNamespace("default").build()).getItemsCount()).isEqualTo(5);
+    assertThat(client.list(policies(5).setNamespace("").build()).getItemsCount()).as("no cluster-wide policy").isZero();
   }
 
   @Test

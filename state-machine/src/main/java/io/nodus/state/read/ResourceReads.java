@@ -6,19 +6,17 @@ import io.nodus.state.model.InvalidFieldException;
 import io.nodus.state.model.RejectionCodes;
 import io.nodus.state.policy.LabelSelectors;
 import io.nodus.state.proto.Endpoint;
-import io.nodus.state.proto.Identity;
-import io.nodus.state.proto.LabelSet;
-import io.nodus.state.proto.Node;
+import io.nodus.state.proto.EndpointSelector;
 import io.nodus.state.proto.Rejection;
 import io.nodus.state.proto.Resource;
 import io.nodus.state.proto.ResourceKind;
-import io.nodus.state.proto.Service;
 import java.util.ArrayList;
 import java.util.Iterator;
 import java.util.List;
 import java.util.Map;
 import java.util.Optional;
 import java.util.function.Function;
+import java.util.function.Predicate;
 
 /**
  * Keyed reads and paged listings of one image. A listing walks a kind's keys in order from where
@@ -116,46 +114,70 @@ public final class ResourceReads {
   /** The page {@code query} asks for, read from {@code image}. */
   public static ResourcePage list(ClusterImage image, ListQuery query) {
     String after = query.afterKey();
+    // Policies and services are keyed namespace first: a namespace is the range of keys after
+    // "namespace/" that start with it (no key is "namespace/" itself: names are not empty).
+    String prefix = query.namespace() == null ? null : query.namespace() + "/";
+    String from = prefix != null && (after == null || after.compareTo(prefix) < 0) ? prefix : after;
+    EndpointSelector selector = query.selector();
     return switch (query.kind()) {
       case KIND_IDENTITY -> page(image, query, numbered(image.identities().byId().entriesAfter(
-          after == null ? null : identityNumber(after, ContinueTokens.FIELD))), Identity::getLabels,
+          after == null ? null : identityNumber(after, ContinueTokens.FIELD))), null,
+          LabelSelectors.isWildcard(selector) ? null : i -> LabelSelectors.matches(selector, i.getLabels()),
           i -> Resource.newBuilder().setIdentity(i).build());
-      case KIND_NODE -> page(image, query, image.nodes().byName().entriesAfter(after), null,
+      case KIND_NODE -> page(image, query, image.nodes().byName().entriesAfter(after), null, null,
           n -> Resource.newBuilder().setNode(n).build());
-      case KIND_ENDPOINT -> page(image, query, image.endpoints().after(after), Endpoint::getLabels,
+      case KIND_ENDPOINT -> page(image, query, image.endpoints().after(after), null, endpointFilter(query),
           e -> Resource.newBuilder().setEndpoint(e).build());
       // Filtering on labels parses each policy it looks at; an unfiltered page parses only its own.
-      case KIND_POLICY -> page(image, query, image.policies().after(after), p -> p.policy().getLabels(),
+      case KIND_POLICY -> page(image, query, image.policies().after(from), prefix,
+          LabelSelectors.isWildcard(selector) ? null : p -> LabelSelectors.matches(selector, p.policy().getLabels()),
           p -> Resource.newBuilder().setPolicy(p.policy()).build());
-      case KIND_SERVICE -> page(image, query, image.services().byKey().entriesAfter(after), null,
+      case KIND_SERVICE -> page(image, query, image.services().byKey().entriesAfter(from), prefix, null,
           s -> Resource.newBuilder().setService(s).build());
       default -> throw new IllegalStateException("readable kind without a reader: " + query.kind());
     };
   }
 
+  /** What an endpoint must satisfy to be listed, or null for every endpoint. */
+  private static Predicate<Endpoint> endpointFilter(ListQuery q) {
+    if (LabelSelectors.isWildcard(q.selector()) && q.namespace() == null && q.node() == null) {
+      return null;
+    }
+    return e -> (q.node() == null || e.getNode().equals(q.node()))
+        && (q.namespace() == null || e.getNamespace().equals(q.namespace()))
+        && LabelSelectors.matches(q.selector(), e.getLabels());
+  }
+
   /**
-   * Collects up to the limit matching items from {@code entries}; the page continues when the
-   * limit filled up and keys remain (the rest may hold no match: then the next page is empty and
-   * ends the listing, as in Kubernetes).
+   * Collects up to the limit items from {@code entries} that {@code filter} keeps, while their
+   * keys start with {@code prefix}. The page continues when the limit filled up and keys remain
+   * (the rest may hold no match: then the next page is empty and ends the listing, as in
+   * Kubernetes).
    *
-   * @param labels the labels of an item, or null for a kind without labels
+   * @param prefix the keys of the range listed, or null for every key
+   * @param filter which items to keep, or null for every one
    */
   private static <T> ResourcePage page(ClusterImage image, ListQuery query, Iterator<Map.Entry<String, T>> entries,
-      Function<T, LabelSet> labels, Function<T, Resource> resource) {
-    boolean filtered = labels != null && !LabelSelectors.isWildcard(query.selector());
+      String prefix, Predicate<T> filter, Function<T, Resource> resource) {
     int limit = query.limit() == 0 ? Integer.MAX_VALUE : query.limit();
     List<Resource> items = new ArrayList<>(Math.min(limit, 1024));
     String last = null;
-    while (items.size() < limit && entries.hasNext()) {
+    boolean more = false;
+    while (entries.hasNext()) {
       Map.Entry<String, T> e = entries.next();
-      if (filtered && !LabelSelectors.matches(query.selector(), labels.apply(e.getValue()))) {
-        continue;
+      if (prefix != null && !e.getKey().startsWith(prefix)) {
+        break;
       }
-      items.add(resource.apply(e.getValue()));
-      last = e.getKey();
+      if (items.size() == limit) {
+        more = true;
+        break;
+      }
+      if (filter == null || filter.test(e.getValue())) {
+        items.add(resource.apply(e.getValue()));
+        last = e.getKey();
+      }
     }
-    String token = items.size() == limit && entries.hasNext()
-        ? ContinueTokens.encode(query.kind(), last, image.revision()) : "";
+    String token = more ? ContinueTokens.encode(query.kind(), last, image.revision()) : "";
     return new ResourcePage(items, token, image.revision());
   }
 

@@ -175,6 +175,49 @@ class ResourceReadsTest {
         .isInstanceOfSatisfying(InvalidFieldException.class, e -> assertThat(e.field()).isEqualTo("labelSelector"));
   }
 
+  private static List<String> walk(ClusterImage image, ResourceKind kind, String namespace, String node, int limit) {
+    List<String> keys = new ArrayList<>();
+    String token = "";
+    do {
+      ResourcePage page = ResourceReads.list(image, ListQuery.of(kind, "", namespace, node, limit, token));
+      assertThat(page.items()).hasSizeLessThanOrEqualTo(limit);
+      page.items().forEach(r -> keys.add(key(r)));
+      token = page.continueToken();
+    } while (!token.isEmpty());
+    return keys;
+  }
+
+  @Test
+  void aNamespaceIsARangeOfPolicyKeysAndEndpointsListByNodeAndNamespace() {
+    List<Policy> policies = new ArrayList<>();
+    for (String ns : List.of("", "a", "a-b", "a0", "ab", "b")) {
+      for (int i = 0; i < 5; i++) {
+        policies.add(policy(ns, "p" + i));
+      }
+    }
+    ClusterImage image = withPolicies(policies, 2);
+    assertThat(walk(image, ResourceKind.KIND_POLICY, "a", null, 2)).containsExactly("a/p0", "a/p1", "a/p2", "a/p3", "a/p4");
+    assertThat(walk(image, ResourceKind.KIND_POLICY, "", null, 3)).containsExactly("/p0", "/p1", "/p2", "/p3", "/p4");
+    assertThat(walk(image, ResourceKind.KIND_POLICY, "b", null, 5)).containsExactly("b/p0", "b/p1", "b/p2", "b/p3", "b/p4");
+    assertThat(walk(image, ResourceKind.KIND_POLICY, "c", null, 5)).isEmpty();
+    // The last page of a namespace ends the listing even when other namespaces follow.
+    ResourcePage page = ResourceReads.list(image, ListQuery.of(ResourceKind.KIND_POLICY, "", "a", null, 5, ""));
+    assertThat(page.items()).hasSize(5);
+    assertThat(page.continueToken()).isEmpty();
+
+    EndpointsImage endpoints = EndpointsImage.EMPTY;
+    for (int i = 0; i < 12; i++) {
+      endpoints = endpoints.with(Endpoint.newBuilder().setName("e" + (10 + i)).setNode("n" + (i % 3)).setNamespace(i < 6 ? "x" : "y").build());
+    }
+    ClusterImage eps = ClusterImage.EMPTY.withEndpoints(endpoints);
+    assertThat(walk(eps, ResourceKind.KIND_ENDPOINT, null, "n1", 2)).containsExactly("e11", "e14", "e17", "e20");
+    assertThat(walk(eps, ResourceKind.KIND_ENDPOINT, "y", "n1", 1)).containsExactly("e17", "e20");
+    assertThatThrownBy(() -> ListQuery.of(ResourceKind.KIND_NODE, "", "a", null, 1, ""))
+        .isInstanceOfSatisfying(InvalidFieldException.class, e -> assertThat(e.field()).isEqualTo("namespace"));
+    assertThatThrownBy(() -> ListQuery.of(ResourceKind.KIND_POLICY, "", null, "n1", 1, ""))
+        .isInstanceOfSatisfying(InvalidFieldException.class, e -> assertThat(e.field()).isEqualTo("node"));
+  }
+
   @Test
   void getFindsOneResourceByKeyAndSaysWhatIsMissing() {
     ClusterImage image = withPolicies(List.of(policy("", "wide"), policy("prod", "web")), 4);

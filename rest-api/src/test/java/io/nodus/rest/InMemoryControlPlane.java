@@ -2,6 +2,7 @@ package io.nodus.rest;
 
 import io.nodus.rest.api.ClusterView;
 import io.nodus.rest.core.ControlPlane;
+import io.nodus.rest.core.PageRequest;
 import io.nodus.state.CommandApplier;
 import io.nodus.state.ReplicaState;
 import io.nodus.state.codec.ImageCodec;
@@ -16,6 +17,10 @@ import io.nodus.state.proto.ControllerMember;
 import io.nodus.state.proto.ForgetMember;
 import io.nodus.state.proto.RecordMember;
 import io.nodus.state.proto.Rejection;
+import io.nodus.state.proto.ResourceKind;
+import io.nodus.state.read.ResourceAt;
+import io.nodus.state.read.ResourcePage;
+import io.nodus.state.read.ResourceReads;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
@@ -41,6 +46,17 @@ final class InMemoryControlPlane implements ControlPlane {
   @Override
   public synchronized ClusterState read(boolean stale) {
     return ImageCodec.toState(image);
+  }
+
+  @Override
+  public synchronized ResourceAt get(ResourceKind kind, String key, boolean stale) {
+    return ResourceReads.get(image, kind, key).map(r -> new ResourceAt(r, image.revision()))
+        .orElseThrow(() -> new RejectedException(ResourceReads.notFound(kind, key, image.revision())));
+  }
+
+  @Override
+  public synchronized ResourcePage list(PageRequest request) {
+    return ResourceReads.list(image, request.query());
   }
 
   /** Members in order of joining; c1 leads. A fake of the Raft configuration for fast REST tests. */

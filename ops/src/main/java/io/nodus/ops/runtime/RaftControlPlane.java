@@ -3,16 +3,27 @@ package io.nodus.ops.runtime;
 import io.nodus.raft.client.ControlPlaneClient;
 import io.nodus.raft.client.ControlPlaneException;
 import io.nodus.raft.proto.ClusterStatus;
+import io.nodus.raft.proto.GetRequest;
+import io.nodus.raft.proto.GetResponse;
+import io.nodus.raft.proto.ListRequest;
+import io.nodus.raft.proto.ListResponse;
 import io.nodus.raft.proto.Member;
 import io.nodus.raft.proto.MembershipResponse;
 import io.nodus.raft.proto.ReplicaHealth;
 import io.nodus.rest.core.RejectedException;
 import io.nodus.rest.api.ClusterView;
 import io.nodus.rest.core.ControlPlane;
+import io.nodus.rest.core.PageRequest;
 import io.nodus.rest.errors.ControlPlaneUnavailableException;
 import io.nodus.state.proto.ClusterState;
 import io.nodus.state.proto.Command;
 import io.nodus.state.proto.CommandResult;
+import io.nodus.state.model.InvalidFieldException;
+import io.nodus.state.model.RejectionCodes;
+import io.nodus.state.proto.Rejection;
+import io.nodus.state.proto.ResourceKind;
+import io.nodus.state.read.ResourceAt;
+import io.nodus.state.read.ResourcePage;
 import java.util.Locale;
 import java.util.function.Supplier;
 
@@ -32,6 +43,46 @@ public final class RaftControlPlane implements ControlPlane {
   @Override
   public ClusterState read(boolean stale) {
     return call(() -> client.read(stale));
+  }
+
+  @Override
+  public ResourceAt get(ResourceKind kind, String key, boolean stale) {
+    GetResponse r = call(() -> client.get(GetRequest.newBuilder().setKind(kind).setKey(key).setStale(stale).build()));
+    if (r.hasRejection()) {
+      throw refusal(r.getRejection());
+    }
+    return new ResourceAt(r.getResource(), r.getRevision());
+  }
+
+  @Override
+  public ResourcePage list(PageRequest request) {
+    ListRequest.Builder b = ListRequest.newBuilder().setKind(request.kind()).setLimit(request.limit()).setStale(request.stale());
+    if (request.labelSelector() != null) {
+      b.setLabelSelector(request.labelSelector());
+    }
+    if (request.continueToken() != null) {
+      b.setContinue(request.continueToken());
+    }
+    if (request.namespace() != null) {
+      b.setNamespace(request.namespace());
+    }
+    if (request.node() != null) {
+      b.setNode(request.node());
+    }
+    ListResponse r = call(() -> client.list(b.build()));
+    if (r.hasRejection()) {
+      throw refusal(r.getRejection());
+    }
+    return new ResourcePage(r.getItemsList(), r.getContinue(), r.getRevision());
+  }
+
+  /**
+   * A controller's refusal of a read as the REST layer reports it: bad input as the same error the
+   * REST layer's own checks raise (no revision: nothing was read), anything else with its revision.
+   */
+  private static RuntimeException refusal(Rejection r) {
+    return RejectionCodes.INVALID_ARGUMENT.equals(r.getCode())
+        ? new InvalidFieldException(r.getCode(), r.getField(), r.getMessage()) : new RejectedException(r);
   }
 
   @Override

@@ -5,19 +5,19 @@ import io.nodus.rest.api.EndpointView;
 import io.nodus.rest.core.Commands;
 import io.nodus.rest.core.ControlPlane;
 import io.nodus.rest.core.JsonBodies;
-import io.nodus.rest.core.RejectedException;
+import io.nodus.rest.core.PageRequest;
 import io.nodus.state.model.InvalidFieldException;
 import io.nodus.state.model.Labels;
-import io.nodus.state.model.RejectionCodes;
 import io.nodus.state.proto.Accepted;
-import io.nodus.state.proto.ClusterState;
 import io.nodus.state.proto.Command;
 import io.nodus.state.proto.CreateEndpoint;
 import io.nodus.state.proto.DeleteEndpoint;
 import io.nodus.state.proto.Endpoint;
 import io.nodus.state.proto.Label;
 import io.nodus.state.proto.LabelSet;
-import io.nodus.state.proto.Rejection;
+import io.nodus.state.proto.ResourceKind;
+import io.nodus.state.read.ResourceAt;
+import io.nodus.state.read.ResourcePage;
 import jakarta.ws.rs.Consumes;
 import jakarta.ws.rs.DELETE;
 import jakarta.ws.rs.GET;
@@ -27,9 +27,11 @@ import jakarta.ws.rs.Path;
 import jakarta.ws.rs.PathParam;
 import jakarta.ws.rs.Produces;
 import jakarta.ws.rs.QueryParam;
+import jakarta.ws.rs.core.Context;
 import jakarta.ws.rs.core.HttpHeaders;
 import jakarta.ws.rs.core.MediaType;
 import jakarta.ws.rs.core.Response;
+import jakarta.ws.rs.core.UriInfo;
 import java.util.Map;
 
 /**
@@ -48,18 +50,19 @@ public final class EndpointsResource {
   }
 
   @GET
-  public Response list(@QueryParam("stale") boolean stale, @QueryParam("node") String node) {
-    ClusterState state = controlPlane.read(stale);
-    return Responses.ok(state.getEndpointsList().stream()
-        .filter(e -> node == null || e.getNode().equals(node))
-        .map(EndpointView::of).toList(), state.getRevision());
+  public Response list(@QueryParam("stale") boolean stale, @QueryParam("node") String node,
+      @QueryParam("namespace") String namespace, @QueryParam("labelSelector") String labelSelector,
+      @QueryParam("limit") String limit, @QueryParam("continue") String continueToken, @Context UriInfo uri) {
+    ResourcePage page = controlPlane.list(new PageRequest(ResourceKind.KIND_ENDPOINT, labelSelector, namespace, node,
+        Listings.limit(limit), continueToken, stale));
+    return Listings.ok(page, r -> EndpointView.of(r.getEndpoint()), uri);
   }
 
   @GET
   @Path("/{name}")
   public Response get(@PathParam("name") String name, @QueryParam("stale") boolean stale) {
-    ClusterState state = controlPlane.read(stale);
-    return Responses.ok(EndpointView.of(find(state, name)), state.getRevision());
+    ResourceAt found = controlPlane.get(ResourceKind.KIND_ENDPOINT, name, stale);
+    return Responses.ok(EndpointView.of(found.resource().getEndpoint()), found.revision());
   }
 
   @POST
@@ -92,11 +95,5 @@ public final class EndpointsResource {
   public Response delete(@PathParam("name") String name) {
     Accepted accepted = commands.submit(Command.newBuilder().setDeleteEndpoint(DeleteEndpoint.newBuilder().setName(name)).build());
     return Response.noContent().header(Responses.REVISION_HEADER, accepted.getRevision()).build();
-  }
-
-  private static Endpoint find(ClusterState state, String name) {
-    return state.getEndpointsList().stream().filter(e -> e.getName().equals(name)).findFirst()
-        .orElseThrow(() -> new RejectedException(Rejection.newBuilder().setCode(RejectionCodes.NOT_FOUND).setField("name")
-            .setMessage("no endpoint named " + name).setRevision(state.getRevision()).build()));
   }
 }

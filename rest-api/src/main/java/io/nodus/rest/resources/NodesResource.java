@@ -3,21 +3,23 @@ package io.nodus.rest.resources;
 import io.nodus.rest.api.NodeView;
 import io.nodus.rest.core.Commands;
 import io.nodus.rest.core.ControlPlane;
-import io.nodus.rest.core.RejectedException;
-import io.nodus.state.model.RejectionCodes;
+import io.nodus.rest.core.PageRequest;
 import io.nodus.state.proto.Accepted;
-import io.nodus.state.proto.ClusterState;
 import io.nodus.state.proto.Command;
-import io.nodus.state.proto.Rejection;
 import io.nodus.state.proto.RemoveNode;
+import io.nodus.state.proto.ResourceKind;
+import io.nodus.state.read.ResourceAt;
+import io.nodus.state.read.ResourcePage;
 import jakarta.ws.rs.DELETE;
 import jakarta.ws.rs.GET;
 import jakarta.ws.rs.Path;
 import jakarta.ws.rs.PathParam;
 import jakarta.ws.rs.Produces;
 import jakarta.ws.rs.QueryParam;
+import jakarta.ws.rs.core.Context;
 import jakarta.ws.rs.core.MediaType;
 import jakarta.ws.rs.core.Response;
+import jakarta.ws.rs.core.UriInfo;
 
 /**
  * {@code /v1/nodes}: registered nodes and their pod CIDRs. Nodes join by registering (their
@@ -36,19 +38,18 @@ public final class NodesResource {
   }
 
   @GET
-  public Response list(@QueryParam("stale") boolean stale) {
-    ClusterState state = controlPlane.read(stale);
-    return Responses.ok(state.getNodesList().stream().map(NodeView::of).toList(), state.getRevision());
+  public Response list(@QueryParam("stale") boolean stale, @QueryParam("labelSelector") String labelSelector,
+      @QueryParam("limit") String limit, @QueryParam("continue") String continueToken, @Context UriInfo uri) {
+    ResourcePage page = controlPlane.list(new PageRequest(ResourceKind.KIND_NODE, labelSelector, null, null,
+        Listings.limit(limit), continueToken, stale));
+    return Listings.ok(page, r -> NodeView.of(r.getNode()), uri);
   }
 
   @GET
   @Path("/{name}")
   public Response get(@PathParam("name") String name, @QueryParam("stale") boolean stale) {
-    ClusterState state = controlPlane.read(stale);
-    return state.getNodesList().stream().filter(n -> n.getName().equals(name)).findFirst()
-        .map(n -> Responses.ok(NodeView.of(n), state.getRevision()))
-        .orElseThrow(() -> new RejectedException(Rejection.newBuilder().setCode(RejectionCodes.NOT_FOUND).setField("name")
-            .setMessage("no node named " + name).setRevision(state.getRevision()).build()));
+    ResourceAt found = controlPlane.get(ResourceKind.KIND_NODE, name, stale);
+    return Responses.ok(NodeView.of(found.resource().getNode()), found.revision());
   }
 
   @DELETE

@@ -3,18 +3,19 @@ package io.nodus.rest.resources;
 import io.nodus.rest.api.PolicyView;
 import io.nodus.rest.core.Commands;
 import io.nodus.rest.core.ControlPlane;
+import io.nodus.rest.core.PageRequest;
 import io.nodus.rest.core.RequestBodies;
 import io.nodus.rest.policy.PolicyDocuments;
-import io.nodus.state.model.RejectionCodes;
+import io.nodus.state.image.PoliciesImage;
 import io.nodus.state.proto.Accepted;
-import io.nodus.state.proto.ClusterState;
 import io.nodus.state.proto.Command;
 import io.nodus.state.proto.DeletePolicy;
 import io.nodus.state.proto.Event;
 import io.nodus.state.proto.Policy;
-import io.nodus.state.proto.Rejection;
+import io.nodus.state.proto.ResourceKind;
 import io.nodus.state.proto.UpsertPolicy;
-import io.nodus.rest.core.RejectedException;
+import io.nodus.state.read.ResourceAt;
+import io.nodus.state.read.ResourcePage;
 import jakarta.ws.rs.Consumes;
 import jakarta.ws.rs.DELETE;
 import jakarta.ws.rs.GET;
@@ -24,10 +25,11 @@ import jakarta.ws.rs.Path;
 import jakarta.ws.rs.PathParam;
 import jakarta.ws.rs.Produces;
 import jakarta.ws.rs.QueryParam;
+import jakarta.ws.rs.core.Context;
 import jakarta.ws.rs.core.HttpHeaders;
 import jakarta.ws.rs.core.MediaType;
 import jakarta.ws.rs.core.Response;
-import java.util.List;
+import jakarta.ws.rs.core.UriInfo;
 import java.util.Locale;
 import java.util.Optional;
 import java.util.OptionalLong;
@@ -70,18 +72,17 @@ public final class PoliciesResource {
     Response.Status status = upserted.isPresent() ? Response.Status.CREATED : Response.Status.OK;
     Policy stored = upserted.isPresent()
         ? upserted.get().getPolicyUpserted().getPolicy().toBuilder().setRevision(upserted.get().getRevision()).build()
-        : find(read(false), policy.getNamespace(), policy.getName());
+        : find(policy.getNamespace(), policy.getName(), false).resource().getPolicy();
     return Preconditions.withEtag(Responses.status(status, PolicyView.full(stored), accepted.getRevision()), stored.getRevision());
   }
 
   @GET
-  public Response list(@QueryParam("stale") boolean stale, @QueryParam("namespace") String namespace) {
-    ClusterState state = read(stale);
-    List<PolicyView> views = state.getPoliciesList().stream()
-        .filter(p -> namespace == null || p.getNamespace().equals(namespace))
-        .map(PolicyView::summary)
-        .toList();
-    return Responses.ok(views, state.getRevision());
+  public Response list(@QueryParam("stale") boolean stale, @QueryParam("namespace") String namespace,
+      @QueryParam("labelSelector") String labelSelector, @QueryParam("limit") String limit,
+      @QueryParam("continue") String continueToken, @Context UriInfo uri) {
+    ResourcePage page = controlPlane.list(new PageRequest(ResourceKind.KIND_POLICY, labelSelector, namespace, null,
+        Listings.limit(limit), continueToken, stale));
+    return Listings.ok(page, r -> PolicyView.summary(r.getPolicy()), uri);
   }
 
   @GET
@@ -89,8 +90,8 @@ public final class PoliciesResource {
   @Produces({MediaType.APPLICATION_JSON, "application/yaml"})
   public Response get(@PathParam("namespace") String namespace, @PathParam("name") String name,
       @QueryParam("stale") boolean stale, @HeaderParam(HttpHeaders.ACCEPT) String accept) {
-    ClusterState state = read(stale);
-    return show(find(state, namespace, name), state.getRevision(), accept);
+    ResourceAt found = find(namespace, name, stale);
+    return show(found.resource().getPolicy(), found.revision(), accept);
   }
 
   @GET
@@ -98,8 +99,8 @@ public final class PoliciesResource {
   @Produces({MediaType.APPLICATION_JSON, "application/yaml"})
   public Response getClusterwide(@PathParam("name") String name, @QueryParam("stale") boolean stale,
       @HeaderParam(HttpHeaders.ACCEPT) String accept) {
-    ClusterState state = read(stale);
-    return show(find(state, "", name), state.getRevision(), accept);
+    ResourceAt found = find("", name, stale);
+    return show(found.resource().getPolicy(), found.revision(), accept);
   }
 
   @DELETE
@@ -134,17 +135,8 @@ public final class PoliciesResource {
     return Preconditions.withEtag(r, p.getRevision());
   }
 
-  private ClusterState read(boolean stale) {
-    return controlPlane.read(stale);
-  }
-
-  private static Policy find(ClusterState state, String namespace, String name) {
-    return state.getPoliciesList().stream()
-        .filter(p -> p.getNamespace().equals(namespace) && p.getName().equals(name))
-        .findFirst()
-        .orElseThrow(() -> new RejectedException(Rejection.newBuilder()
-            .setCode(RejectionCodes.NOT_FOUND).setField("name")
-            .setMessage("no policy named " + name + (namespace.isEmpty() ? " (cluster-wide)" : " in namespace " + namespace))
-            .setRevision(state.getRevision()).build()));
+  /** The policy, read by its key; a 404 naming {@code name} when there is none. */
+  private ResourceAt find(String namespace, String name, boolean stale) {
+    return controlPlane.get(ResourceKind.KIND_POLICY, PoliciesImage.key(namespace, name), stale);
   }
 }

@@ -4,17 +4,18 @@ import io.nodus.rest.api.ServiceView;
 import io.nodus.rest.core.Commands;
 import io.nodus.rest.core.ControlPlane;
 import io.nodus.rest.core.JsonBodies;
-import io.nodus.rest.core.RejectedException;
+import io.nodus.rest.core.PageRequest;
 import io.nodus.rest.core.ServiceMapping;
-import io.nodus.state.model.RejectionCodes;
+import io.nodus.state.image.ServicesImage;
 import io.nodus.state.proto.Accepted;
-import io.nodus.state.proto.ClusterState;
 import io.nodus.state.proto.Command;
 import io.nodus.state.proto.DeleteService;
 import io.nodus.state.proto.Event;
-import io.nodus.state.proto.Rejection;
+import io.nodus.state.proto.ResourceKind;
 import io.nodus.state.proto.Service;
 import io.nodus.state.proto.UpsertService;
+import io.nodus.state.read.ResourceAt;
+import io.nodus.state.read.ResourcePage;
 import jakarta.ws.rs.Consumes;
 import jakarta.ws.rs.DELETE;
 import jakarta.ws.rs.GET;
@@ -24,9 +25,11 @@ import jakarta.ws.rs.Path;
 import jakarta.ws.rs.PathParam;
 import jakarta.ws.rs.Produces;
 import jakarta.ws.rs.QueryParam;
+import jakarta.ws.rs.core.Context;
 import jakarta.ws.rs.core.HttpHeaders;
 import jakarta.ws.rs.core.MediaType;
 import jakarta.ws.rs.core.Response;
+import jakarta.ws.rs.core.UriInfo;
 import java.util.Optional;
 
 /**
@@ -45,18 +48,19 @@ public final class ServicesResource {
   }
 
   @GET
-  public Response list(@QueryParam("stale") boolean stale, @QueryParam("namespace") String namespace) {
-    ClusterState state = controlPlane.read(stale);
-    return Responses.ok(state.getServicesList().stream()
-        .filter(s -> namespace == null || s.getNamespace().equals(namespace))
-        .map(ServiceMapping::toView).toList(), state.getRevision());
+  public Response list(@QueryParam("stale") boolean stale, @QueryParam("namespace") String namespace,
+      @QueryParam("labelSelector") String labelSelector, @QueryParam("limit") String limit,
+      @QueryParam("continue") String continueToken, @Context UriInfo uri) {
+    ResourcePage page = controlPlane.list(new PageRequest(ResourceKind.KIND_SERVICE, labelSelector, namespace, null,
+        Listings.limit(limit), continueToken, stale));
+    return Listings.ok(page, r -> ServiceMapping.toView(r.getService()), uri);
   }
 
   @GET
   @Path("/{namespace}/{name}")
   public Response get(@PathParam("namespace") String namespace, @PathParam("name") String name, @QueryParam("stale") boolean stale) {
-    ClusterState state = controlPlane.read(stale);
-    return Responses.ok(ServiceMapping.toView(find(state, namespace, name)), state.getRevision());
+    ResourceAt found = find(namespace, name, stale);
+    return Responses.ok(ServiceMapping.toView(found.resource().getService()), found.revision());
   }
 
   @POST
@@ -70,9 +74,9 @@ public final class ServicesResource {
       return Responses.status(Response.Status.CREATED, ServiceMapping.toView(upserted.get()), accepted.getRevision());
     }
     // Unchanged: answer with the stored service.
-    ClusterState state = controlPlane.read(false);
     String namespace = service.getNamespace().isEmpty() ? "default" : service.getNamespace();
-    return Responses.ok(ServiceMapping.toView(find(state, namespace, service.getName())), state.getRevision());
+    ResourceAt stored = find(namespace, service.getName(), false);
+    return Responses.ok(ServiceMapping.toView(stored.resource().getService()), stored.revision());
   }
 
   @DELETE
@@ -83,10 +87,7 @@ public final class ServicesResource {
     return Response.noContent().header(Responses.REVISION_HEADER, accepted.getRevision()).build();
   }
 
-  private static Service find(ClusterState state, String namespace, String name) {
-    return state.getServicesList().stream().filter(s -> s.getNamespace().equals(namespace) && s.getName().equals(name))
-        .findFirst()
-        .orElseThrow(() -> new RejectedException(Rejection.newBuilder().setCode(RejectionCodes.NOT_FOUND).setField("name")
-            .setMessage("no service named " + name + " in namespace " + namespace).setRevision(state.getRevision()).build()));
+  private ResourceAt find(String namespace, String name, boolean stale) {
+    return controlPlane.get(ResourceKind.KIND_SERVICE, ServicesImage.key(namespace, name), stale);
   }
 }

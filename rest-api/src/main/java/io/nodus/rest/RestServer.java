@@ -23,11 +23,16 @@ import io.nodus.rest.resources.IdentitiesResource;
 import io.nodus.rest.resources.IpamResource;
 import io.nodus.rest.resources.MetricsResource;
 import io.nodus.rest.resources.NodesResource;
+import io.nodus.rest.resources.OpenApiResource;
 import io.nodus.rest.resources.PoliciesResource;
 import io.nodus.rest.resources.ServicesResource;
 import jakarta.servlet.DispatcherType;
+import jakarta.ws.rs.Path;
+import java.util.Collection;
 import java.util.EnumSet;
+import java.util.LinkedHashSet;
 import java.util.List;
+import java.util.Set;
 import org.eclipse.jetty.server.Connector;
 import org.eclipse.jetty.server.NetworkConnector;
 import org.eclipse.jetty.server.Server;
@@ -47,11 +52,13 @@ public final class RestServer implements AutoCloseable {
   private final Server server;
   private final int port;
   private final int adminPort;
+  private final Set<Class<?>> resources;
 
-  private RestServer(Server server, int port, int adminPort) {
+  private RestServer(Server server, int port, int adminPort, Set<Class<?>> resources) {
     this.server = server;
     this.port = port;
     this.adminPort = adminPort;
+    this.resources = Set.copyOf(resources);
   }
 
   /** Builds the application, starts Jetty and returns once it accepts connections. */
@@ -99,7 +106,7 @@ public final class RestServer implements AutoCloseable {
     int port = localPort(server, "application");
     int adminPort = config.adminPort() == RestConfig.ADMIN_OFF ? RestConfig.ADMIN_OFF : localPort(server, "admin");
     LOG.info("rest api listening host={} port={} adminPort={}", config.host(), port, adminPort);
-    return new RestServer(server, port, adminPort);
+    return new RestServer(server, port, adminPort, app.resources);
   }
 
   private static int localPort(Server server, String name) {
@@ -116,6 +123,11 @@ public final class RestServer implements AutoCloseable {
     return port;
   }
 
+  /** The JAX-RS resource classes this server registered, the OpenAPI document's among them. */
+  public Set<Class<?>> resources() {
+    return resources;
+  }
+
   /** The bound admin port (loopback), or {@link RestConfig#ADMIN_OFF}. */
   public int adminPort() {
     return adminPort;
@@ -126,11 +138,29 @@ public final class RestServer implements AutoCloseable {
     server.stop();
   }
 
+  /** The classes of the JAX-RS resources (those with a {@code @Path}) among what was registered. */
+  static Set<Class<?>> resourceClasses(Collection<Class<?>> classes, Collection<Object> instances) {
+    Set<Class<?>> out = new LinkedHashSet<>();
+    for (Class<?> c : classes) {
+      if (c.isAnnotationPresent(Path.class)) {
+        out.add(c);
+      }
+    }
+    for (Object o : instances) {
+      if (o.getClass().isAnnotationPresent(Path.class)) {
+        out.add(o.getClass());
+      }
+    }
+    return out;
+  }
+
   /** The Dropwizard application: registers resources, mappers and filters. */
   private static final class NodusApplication extends Application<Configuration> {
     private final RestConfig config;
     private final ControlPlane controlPlane;
     private final PrometheusMeterRegistry registry;
+    /** The resource classes registered, once {@link #run} ran. */
+    private Set<Class<?>> resources = Set.of();
 
     NodusApplication(RestConfig config, ControlPlane controlPlane, PrometheusMeterRegistry registry) {
       this.config = config;
@@ -162,6 +192,10 @@ public final class RestServer implements AutoCloseable {
       jersey.register(new ClusterResource(controlPlane));
       jersey.register(new HealthResource(controlPlane));
       jersey.register(new MetricsResource(registry));
+      // Described from what was registered above, so that no route is left out of the document.
+      resources = resourceClasses(jersey.getResourceConfig().getClasses(), jersey.getResourceConfig().getInstances());
+      jersey.register(new OpenApiResource(resources));
+      resources.add(OpenApiResource.class);
       env.healthChecks().register("control-plane", new HealthCheck() {
         @Override
         protected Result check() {

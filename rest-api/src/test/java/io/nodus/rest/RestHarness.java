@@ -39,6 +39,10 @@ final class RestHarness implements AutoCloseable {
     return server.port();
   }
 
+  RestServer server() {
+    return server;
+  }
+
   static JsonNode json(HttpResponse<String> r) throws Exception {
     return JSON.readTree(r.body());
   }

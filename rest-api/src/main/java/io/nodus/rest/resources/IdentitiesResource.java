@@ -8,6 +8,13 @@ import io.nodus.state.model.RejectionCodes;
 import io.nodus.state.proto.ResourceKind;
 import io.nodus.state.read.ResourceAt;
 import io.nodus.state.read.ResourcePage;
+import io.swagger.v3.oas.annotations.Operation;
+import io.swagger.v3.oas.annotations.Parameter;
+import io.swagger.v3.oas.annotations.headers.Header;
+import io.swagger.v3.oas.annotations.media.ArraySchema;
+import io.swagger.v3.oas.annotations.media.Content;
+import io.swagger.v3.oas.annotations.media.Schema;
+import io.swagger.v3.oas.annotations.responses.ApiResponse;
 import jakarta.ws.rs.GET;
 import jakarta.ws.rs.Path;
 import jakarta.ws.rs.PathParam;
@@ -29,8 +36,17 @@ public final class IdentitiesResource {
   }
 
   @GET
-  public Response list(@QueryParam("stale") boolean stale, @QueryParam("labelSelector") String labelSelector,
-      @QueryParam("limit") String limit, @QueryParam("continue") String continueToken, @Context UriInfo uri) {
+  @Operation(operationId = "listIdentities", summary = "List identities, reserved ones included, by number.",
+      responses = @ApiResponse(responseCode = "200", description = "A page of items (every item without a limit)",
+          headers = @Header(name = Listings.CONTINUE_HEADER, description = Listings.NEXT_DOC),
+          content = @Content(array = @ArraySchema(schema = @Schema(implementation = IdentityView.class)))))
+  public Response list(
+      @Parameter(description = Listings.STALE_DOC) @QueryParam("stale") boolean stale,
+      @Parameter(description = Listings.SELECTOR_DOC) @QueryParam("labelSelector") String labelSelector,
+      @Parameter(description = Listings.LIMIT_DOC, schema = @Schema(type = "integer", minimum = "1", maximum = "1000"))
+      @QueryParam("limit") String limit,
+      @Parameter(description = Listings.CONTINUE_DOC) @QueryParam("continue") String continueToken,
+      @Context UriInfo uri) {
     ResourcePage page = controlPlane.list(new PageRequest(ResourceKind.KIND_IDENTITY, labelSelector, null, null,
         Listings.limit(limit), continueToken, stale));
     return Listings.ok(page, r -> IdentityView.of(r.getIdentity()), uri);

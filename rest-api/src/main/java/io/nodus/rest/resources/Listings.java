@@ -21,6 +21,16 @@ final class Listings {
   /** Header carrying the token of the next page; absent on the last page. */
   static final String CONTINUE_HEADER = "X-Nodus-Continue";
 
+  // What the OpenAPI document says of the listing parameters (annotations need constants).
+  static final String LIMIT_DOC = "Most items in the answer, 1..1000: a page. Without it, every item in one answer.";
+  static final String CONTINUE_DOC = "The X-Nodus-Continue header of the previous page, unchanged: the page after it. Each page "
+      + "reflects its own revision (X-Nodus-Revision), never older than the previous page's; like Kubernetes, later pages may "
+      + "reflect newer revisions. Ask with the same parameters as the first page.";
+  static final String SELECTOR_DOC = "Kubernetes label selector text on the items' own labels: app=web,tier!=db,env in (a,b),"
+      + "!legacy; a key may name a source (k8s:app). Refused (400) on kinds without labels.";
+  static final String STALE_DOC = "Answer from this controller's replica without a ReadIndex round: cheaper, possibly behind.";
+  static final String NEXT_DOC = "The token of the next page; absent on the last one.";
+
   private Listings() {}
 
   /** The {@code limit} parameter: absent means every item (0); otherwise 1..1000, or a 400 naming it. */

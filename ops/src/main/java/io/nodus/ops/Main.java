@@ -16,6 +16,11 @@ public final class Main {
     if (args.length == 0 || !SERVER_VERBS.contains(args[0])) {
       System.setProperty("nodus.log.level", "WARN");
     }
+    System.exit(commandLine().execute(args));
+  }
+
+  /** The command tree as {@link #main} runs it: a user's mistake is a message and an exit code, not a stack trace. */
+  public static CommandLine commandLine() {
     CommandLine cli = new CommandLine(new NodusCommand());
     cli.setExecutionExceptionHandler((e, cmd, parsed) -> {
       if (e instanceof CliException c) {
@@ -28,6 +33,6 @@ public final class Main {
       }
       throw e;
     });
-    System.exit(cli.execute(args));
+    return cli;
   }
 }

@@ -7,7 +7,9 @@ import io.nodus.ops.client.CliException;
 import io.nodus.ops.client.RestClient;
 import io.nodus.ops.client.Table;
 import java.time.Duration;
+import java.util.HashMap;
 import java.util.List;
+import java.util.Map;
 import java.util.concurrent.Callable;
 import picocli.CommandLine.Command;
 import picocli.CommandLine.Mixin;
@@ -98,13 +100,23 @@ public final class EndpointCommand {
     }
   }
 
-  @Command(name = "list", description = "List endpoints.")
+  @Command(name = "list", description = "List endpoints, by name.")
   static final class ListCmd implements Callable<Integer> {
     @Mixin ClientOptions client;
+    @Mixin ListOptions list;
+
+    @Option(names = "--node", description = "Only endpoints on this node.")
+    String node;
+
+    @Option(names = {"-n", "--namespace"}, description = "Only endpoints in this policy namespace.")
+    String namespace;
 
     @Override
     public Integer call() {
-      JsonNode eps = client.rest().get("/v1/endpoints").json();
+      Map<String, String> params = new HashMap<>();
+      params.put("node", node);
+      params.put("namespace", namespace);
+      JsonNode eps = list.fetch(client.rest(), "/v1/endpoints", params, System.err);
       if (client.json()) {
         ClientOptions.printJson(System.out, eps);
         return 0;

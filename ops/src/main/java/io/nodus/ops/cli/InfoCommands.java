@@ -2,6 +2,7 @@ package io.nodus.ops.cli;
 
 import com.fasterxml.jackson.databind.JsonNode;
 import io.nodus.ops.client.Table;
+import java.util.Map;
 import java.util.concurrent.Callable;
 import picocli.CommandLine.Command;
 import picocli.CommandLine.Mixin;
@@ -13,13 +14,14 @@ public final class InfoCommands {
   @Command(name = "identity", description = "Security identities.", subcommands = IdentityList.class)
   public static final class Identity {}
 
-  @Command(name = "list", description = "List identities, reserved ones included.")
+  @Command(name = "list", description = "List identities, reserved ones included, by number.")
   static final class IdentityList implements Callable<Integer> {
     @Mixin ClientOptions client;
+    @Mixin ListOptions list;
 
     @Override
     public Integer call() {
-      JsonNode ids = client.rest().get("/v1/identities").json();
+      JsonNode ids = list.fetch(client.rest(), "/v1/identities", Map.of(), System.err);
       if (client.json()) {
         ClientOptions.printJson(System.out, ids);
         return 0;
@@ -36,13 +38,14 @@ public final class InfoCommands {
   @Command(name = "node", description = "Nodes.", subcommands = {NodeList.class, MembershipCommands.NodeDelete.class})
   public static final class Node {}
 
-  @Command(name = "list", description = "List nodes and their pod CIDRs.")
+  @Command(name = "list", description = "List nodes and their pod CIDRs, by name.")
   static final class NodeList implements Callable<Integer> {
     @Mixin ClientOptions client;
+    @Mixin ListOptions list;
 
     @Override
     public Integer call() {
-      JsonNode nodes = client.rest().get("/v1/nodes").json();
+      JsonNode nodes = list.fetch(client.rest(), "/v1/nodes", Map.of(), System.err);
       if (client.json()) {
         ClientOptions.printJson(System.out, nodes);
         return 0;

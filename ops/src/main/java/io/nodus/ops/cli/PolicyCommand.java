@@ -10,7 +10,9 @@ import java.io.IOException;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
+import java.util.HashMap;
 import java.util.List;
+import java.util.Map;
 import java.util.concurrent.Callable;
 import picocli.CommandLine.Command;
 import picocli.CommandLine.Mixin;
@@ -115,13 +117,25 @@ public final class PolicyCommand {
     }
   }
 
-  @Command(name = "list", description = "List policies.")
+  @Command(name = "list", description = "List policies, by namespace then name (cluster-wide ones first).")
   static final class ListCmd implements Callable<Integer> {
     @Mixin ClientOptions client;
+    @Mixin ListOptions list;
+
+    @Option(names = {"-n", "--namespace"}, description = "Only this namespace (default: every namespace).")
+    String namespace;
+
+    @Option(names = "--clusterwide", description = "Only cluster-wide policies.")
+    boolean clusterwide;
 
     @Override
     public Integer call() {
-      JsonNode ps = client.rest().get("/v1/policies").json();
+      if (clusterwide && namespace != null) {
+        throw new CliException("error: --clusterwide and --namespace exclude each other", 2);
+      }
+      Map<String, String> params = new HashMap<>();
+      params.put("namespace", clusterwide ? "" : namespace);
+      JsonNode ps = list.fetch(client.rest(), "/v1/policies", params, System.err);
       if (client.json()) {
         ClientOptions.printJson(System.out, ps);
         return 0;

@@ -6,7 +6,9 @@ import com.fasterxml.jackson.databind.node.JsonNodeFactory;
 import com.fasterxml.jackson.databind.node.ObjectNode;
 import io.nodus.ops.client.CliException;
 import io.nodus.ops.client.Table;
+import java.util.HashMap;
 import java.util.List;
+import java.util.Map;
 import java.util.concurrent.Callable;
 import picocli.CommandLine.Command;
 import picocli.CommandLine.Mixin;
@@ -135,16 +137,19 @@ public final class ServiceCommand {
     return f.path("ip").asText() + ":" + f.path("port").asInt() + "/" + f.path("protocol").asText();
   }
 
-  @Command(name = "list", description = "List services.")
+  @Command(name = "list", description = "List services, by namespace then name.")
   static final class ListCmd implements Callable<Integer> {
     @Mixin ClientOptions client;
+    @Mixin ListOptions paging;
 
     @Option(names = {"-n", "--namespace"}, description = "Only this namespace.")
     String namespace;
 
     @Override
     public Integer call() {
-      JsonNode list = client.rest().get("/v1/services" + (namespace == null ? "" : "?namespace=" + namespace)).json();
+      Map<String, String> params = new HashMap<>();
+      params.put("namespace", namespace);
+      JsonNode list = paging.fetch(client.rest(), "/v1/services", params, System.err);
       if (client.json()) {
         ClientOptions.printJson(System.out, list);
         return 0;

@@ -31,8 +31,9 @@ public final class RestClient {
    * @param status HTTP status
    * @param body body text
    * @param revision the X-Nodus-Revision header, or -1
+   * @param continueToken the X-Nodus-Continue header of a list page (the next page's token), or ""
    */
-  public record Reply(int status, String body, long revision) {
+  public record Reply(int status, String body, long revision, String continueToken) {
     public JsonNode json() {
       try {
         return JSON.readTree(body);
@@ -73,7 +74,7 @@ public final class RestClient {
     try {
       HttpResponse<String> r = http.send(request.timeout(Duration.ofSeconds(30)).build(), HttpResponse.BodyHandlers.ofString());
       long revision = r.headers().firstValue("X-Nodus-Revision").map(Long::parseLong).orElse(-1L);
-      Reply reply = new Reply(r.statusCode(), r.body(), revision);
+      Reply reply = new Reply(r.statusCode(), r.body(), revision, r.headers().firstValue("X-Nodus-Continue").orElse(""));
       if (r.statusCode() >= 400) {
         throw new CliException(describe(reply));
       }

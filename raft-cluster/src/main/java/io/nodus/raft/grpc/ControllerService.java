@@ -50,8 +50,10 @@ import org.slf4j.LoggerFactory;
  * The {@code nodus.v1.Controller} service of one controller. Unary calls (membership changes
  * included) block a gRPC executor thread while Raft answers; watches are handed to the {@link WatchService}, which owns their
  * threads. Register it through {@link #definition}, which binds Submit. A rejected command is a
- * normal {@link SubmitResponse}; only failures of the control
- * plane itself become gRPC errors (UNAVAILABLE when another attempt may succeed).
+ * normal {@link SubmitResponse}, and a refused Get or List (a missing resource, a bad key,
+ * selector, limit or token) a rejection in its answer; only failures of the control plane itself
+ * become gRPC errors (UNAVAILABLE when another attempt may succeed). Get and List answer from the
+ * replica's image through the state machine's {@code read} package, without copying the state.
  */
 public final class ControllerService extends ControllerGrpc.ControllerImplBase {
   private static final Logger log = LoggerFactory.getLogger(ControllerService.class);

@@ -45,11 +45,6 @@ public record ListQuery(ResourceKind kind, EndpointSelector selector, String nam
     }
   }
 
-  /** Every item of {@code kind}, in one page. */
-  public static ListQuery all(ResourceKind kind) {
-    return new ListQuery(kind, EndpointSelector.getDefaultInstance(), null, null, 0, null, 0);
-  }
-
   /**
    * Checks a listing as a client writes it: {@code labelSelector} in the text form of {@link
    * LabelSelectorText} (blank: none), {@code continueToken} as a previous page returned it (blank:

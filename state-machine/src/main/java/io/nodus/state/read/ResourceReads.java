@@ -22,7 +22,9 @@ import java.util.function.Predicate;
  * Keyed reads and paged listings of one image. A listing walks a kind's keys in order from where
  * the previous page stopped (policies and endpoints through the sorted index beside their hash
  * maps, the other kinds through their sorted maps), so a page of 100 costs a seek and 100 steps
- * whatever the kind holds; a label selector filters on the way, so a selective one may walk far.
+ * whatever the kind holds. A namespace of policies or services is a range of keys, sought and
+ * left at its end; a label selector, and an endpoint's node or namespace, filter on the way, so a
+ * selective one may walk far for a page.
  *
  * <p>Keys: an identity's number in decimal, a node's or an endpoint's name, {@code
  * namespace/name} for policies (an empty namespace for cluster-wide ones) and services. Listings

@@ -13,6 +13,7 @@ import io.nodus.agent.monitor.AgentView;
 import io.nodus.agent.monitor.IdentityDirectory;
 import io.nodus.agent.monitor.MonitorHub;
 import io.nodus.agent.monitor.TraceRequests;
+import io.nodus.agent.plumbing.EndpointPlumber;
 import io.nodus.agent.plumbing.HostNetwork;
 import io.nodus.bpf.Datapath;
 import io.nodus.bpf.events.EventReader;
@@ -132,7 +133,8 @@ public final class Agent implements AutoCloseable {
             + "with nodus_agent_control_plane_stale and _unavailable)").baseUnit("seconds").register(registry);
     // Writes carry the id of the cluster the maps follow: a controller of another cluster refuses them.
     ControlPlaneClient writer = new ClusterBoundClient(client, () -> followed.position().clusterUuid());
-    loop = new ReconcileLoop(new ReconcileLoop.Wiring(config, writer, datapath, registry, clock, inbox, traces, revisions,
+    EndpointReconciler endpoints = new EndpointReconciler(config.node(), writer, new EndpointPlumber(config.node()), datapath::attach);
+    loop = new ReconcileLoop(new ReconcileLoop.Wiring(config, endpoints, datapath, registry, clock, inbox, traces, revisions,
         followed, (delta, image) -> directory = IdentityDirectory.of(image), firstSync::countDown, hub::notice));
     http = new AgentHttpServer(config.api(), registry, hub, new View());
     if (position.isKnown()) {

@@ -2,7 +2,7 @@ package io.nodus.agent;
 
 import io.nodus.agent.ipam.HostIpam;
 import io.nodus.agent.plumbing.EndpointPlumber;
-import io.nodus.bpf.Datapath;
+import io.nodus.agent.plumbing.EndpointPlumbing;
 import io.nodus.raft.client.ControlPlaneClient;
 import io.nodus.state.image.ClusterImage;
 import io.nodus.state.model.Cidr;
@@ -44,10 +44,16 @@ final class EndpointReconciler {
    */
   record Attachment(int ifindex, String ipv4, String hostInterface) {}
 
+  /** Attaches the datapath's programs to a host-side veth, replacing earlier ones ({@code Datapath::attach}). */
+  @FunctionalInterface
+  interface Programs {
+    void attach(int hostIfindex);
+  }
+
   private final String node;
   private final ControlPlaneClient client;
-  private final Datapath datapath;
-  private final EndpointPlumber plumber;
+  private final EndpointPlumbing plumber;
+  private final Programs programs;
   private final Map<String, Attachment> attachments = new HashMap<>();
   /** Addresses taken for pending endpoints, until the log shows them ready. */
   private final Map<String, String> reserved = new HashMap<>();
@@ -57,11 +63,16 @@ final class EndpointReconciler {
   private final Set<Integer> attached = new HashSet<>();
   private final Set<String> failed = new TreeSet<>();
 
-  EndpointReconciler(String node, ControlPlaneClient client, Datapath datapath) {
+  /**
+   * @param client the control plane, told of ready endpoints
+   * @param plumber the node's endpoint plumbing ({@link EndpointPlumber} but in tests)
+   * @param programs attaches the datapath's programs to a plumbed endpoint
+   */
+  EndpointReconciler(String node, ControlPlaneClient client, EndpointPlumbing plumber, Programs programs) {
     this.node = node;
     this.client = client;
-    this.datapath = datapath;
-    this.plumber = new EndpointPlumber(node);
+    this.plumber = plumber;
+    this.programs = programs;
   }
 
   Map<String, Attachment> attachments() {
@@ -169,7 +180,7 @@ final class EndpointReconciler {
       int ifindex = a.getValue().ifindex();
       if (attached.add(ifindex)) {
         try {
-          datapath.attach(ifindex);
+          programs.attach(ifindex);
         } catch (RuntimeException ex) {
           attached.remove(ifindex);
           failed.add(a.getKey());

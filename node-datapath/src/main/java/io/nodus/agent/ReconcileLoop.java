@@ -12,7 +12,6 @@ import io.nodus.agent.monitor.AgentNotice;
 import io.nodus.agent.monitor.TraceRequests;
 import io.nodus.agent.plumbing.HostNetwork;
 import io.nodus.bpf.Datapath;
-import io.nodus.raft.client.ControlPlaneClient;
 import io.nodus.raft.client.FollowedStream;
 import io.nodus.state.codec.ImageCodec;
 import io.nodus.state.delta.ClusterDelta;
@@ -61,14 +60,15 @@ final class ReconcileLoop implements Runnable {
   /**
    * What the loop works with.
    *
-   * @param client the control plane, for the writes of the endpoint reconciler
+   * @param endpoints plumbs local endpoints, attaches the programs and tells the control plane
+   *     which are ready
    * @param clock the one clock of the loop: propagation delays, resync and refresh intervals
    * @param inbox what other threads hand over
    * @param publisher told of every batch's delta and image (the identity directory of the monitor)
    * @param onFirstSync run after each complete pass (the agent's first-sync latch)
    * @param notices endpoint errors and recoveries, for the monitor
    */
-  record Wiring(AgentConfig config, ControlPlaneClient client, Datapath datapath, MeterRegistry registry, Clock clock,
+  record Wiring(AgentConfig config, EndpointReconciler endpoints, Datapath datapath, MeterRegistry registry, Clock clock,
       BlockingQueue<LoopInput> inbox, TraceRequests traces, RevisionLog revisions, FollowedLog followed,
       ClusterPublisher publisher, Runnable onFirstSync, Consumer<AgentNotice> notices) {}
 
@@ -109,7 +109,7 @@ final class ReconcileLoop implements Runnable {
     this.publisher = w.publisher();
     this.onFirstSync = w.onFirstSync();
     this.lastResync = clock.millis();
-    this.reconciler = new EndpointReconciler(config.node(), w.client(), datapath);
+    this.reconciler = w.endpoints();
     Consumer<AgentNotice> notices = w.notices();
     this.syncer = new MapSyncer(datapath, w.registry(), (before, now) -> notices.accept(now.ok()
         ? AgentNotice.of("endpoint-recovered", now.name(), "the maps hold the policy of revision " + now.revision() + " again", clock.millis())

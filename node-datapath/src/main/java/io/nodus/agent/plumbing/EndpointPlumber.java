@@ -22,7 +22,7 @@ import java.util.stream.Stream;
  * <p>Every step is idempotent, so a plumbing interrupted by a crash is finished by the next
  * attempt. Called only from the agent's reconciler thread.
  */
-public final class EndpointPlumber {
+public final class EndpointPlumber implements EndpointPlumbing {
   /** Prefix of the alias Nodus puts on host-side interfaces it owns: {@code nodus:<node>:<endpoint>}. */
   public static final String ALIAS_PREFIX = "nodus:";
   private static final Path NETNS_DIR = Path.of("/var/run/netns");
@@ -67,6 +67,7 @@ public final class EndpointPlumber {
    * runs (the node side, then the endpoint's namespace) instead of a process per step: plumbing a
    * thousand endpoints takes seconds, not minutes.
    */
+  @Override
   public Plumbed plumb(String endpoint, String ipv4) {
     String host = hostInterfaceName(node, endpoint);
     StringBuilder outside = new StringBuilder();
@@ -93,6 +94,7 @@ public final class EndpointPlumber {
   }
 
   /** Removes the endpoint's veth pair and network namespace; absent parts are fine. */
+  @Override
   public void unplumb(String endpoint) {
     String host = hostInterfaceName(node, endpoint);
     if (Files.exists(SYS_NET.resolve(host))) {
@@ -104,6 +106,7 @@ public final class EndpointPlumber {
   }
 
   /** The plumbing of an endpoint as it exists now, if both the namespace and the host interface exist. */
+  @Override
   public Optional<Plumbed> inspect(String endpoint) {
     String host = hostInterfaceName(node, endpoint);
     if (!Files.exists(NETNS_DIR.resolve(endpoint))) {
@@ -113,6 +116,7 @@ public final class EndpointPlumber {
   }
 
   /** Host-side interfaces of this node that Nodus created (found by alias), e.g. to remove stale ones. */
+  @Override
   public List<OwnedLink> ownedLinks() {
     List<OwnedLink> out = new ArrayList<>();
     try (Stream<Path> links = Files.list(SYS_NET)) {

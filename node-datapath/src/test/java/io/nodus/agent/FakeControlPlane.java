@@ -8,6 +8,10 @@ import io.nodus.raft.client.WatchListener;
 import io.nodus.raft.client.WatchStart;
 import io.nodus.raft.client.WatchSubscription;
 import io.nodus.raft.proto.ClusterStatus;
+import io.nodus.raft.proto.GetRequest;
+import io.nodus.raft.proto.GetResponse;
+import io.nodus.raft.proto.ListRequest;
+import io.nodus.raft.proto.ListResponse;
 import io.nodus.raft.proto.MembershipResponse;
 import io.nodus.state.Fixtures;
 import io.nodus.state.codec.ImageCodec;
@@ -107,6 +111,16 @@ final class FakeControlPlane implements ControlPlaneClient {
   @Override
   public ClusterState read(ReadConsistency consistency) {
     throw new UnsupportedOperationException("the reconciler does not read");
+  }
+
+  @Override
+  public GetResponse get(GetRequest request) {
+    throw new UnsupportedOperationException("the reconciler does not get");
+  }
+
+  @Override
+  public ListResponse list(ListRequest request) {
+    throw new UnsupportedOperationException("the reconciler does not list");
   }
 
   @Override

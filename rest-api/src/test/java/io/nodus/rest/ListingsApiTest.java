@@ -111,6 +111,27 @@ class ListingsApiTest {
   }
 
   @Test
+  void ipamPoolsPageWithTheDefaultPoolFirst() throws Exception {
+    List<String> pools = List.of("zz", "aa", "mm");
+    for (int i = 0; i < pools.size(); i++) {
+      String body = "{\"name\":\"" + pools.get(i) + "\",\"cidr\":\"10.7" + i + ".0.0/16\",\"blockPrefix\":24}";
+      HttpResponse<String> created = api.send("POST", "/v1/ipam/pools", body);
+      assertThat(created.statusCode()).as(created.body()).isEqualTo(201);
+    }
+    assertThat(api.send("POST", "/v1/ipam/pools/mm/allocations", "{\"owner\":\"a\"}").statusCode()).isEqualTo(201);
+    List<Integer> sizes = new ArrayList<>();
+    assertThat(pages("/v1/ipam/pools?stale=false", 2, sizes)).containsExactly("default", "aa", "mm", "zz");
+    assertThat(sizes).containsExactly(2, 2);
+    JsonNode all = json(api.send("GET", "/v1/ipam/pools", null));
+    assertThat(all.findValuesAsText("name")).containsExactly("default", "aa", "mm", "zz");
+    assertThat(all.get(2).path("allocated").asInt()).isEqualTo(1);
+    assertThat(all.get(2).has("allocations")).isFalse();
+    assertThat(json(api.send("GET", "/v1/ipam/pools/mm", null)).path("allocations").findValuesAsText("owner")).containsExactly("a");
+    assertThat(api.refusedField("GET", "/v1/ipam/pools?labelSelector=app%3Dweb", null, 400)).isEqualTo("labelSelector");
+    assertThat(api.refusedField("GET", "/v1/ipam/pools/nope/allocations", null, 404)).isEqualTo("name");
+  }
+
+  @Test
   void oneResourceIsReadByItsKey() throws Exception {
     HttpResponse<String> got = api.send("GET", "/v1/policies/other/p21", null);
     assertThat(got.statusCode()).isEqualTo(200);

@@ -94,7 +94,7 @@ class OpenApiTest {
   @Test
   void listRoutesDescribeTheirPagingParameters() throws Exception {
     JsonNode doc = json(api.send("GET", "/v1/openapi.json", null));
-    for (String path : List.of("/v1/policies", "/v1/endpoints", "/v1/identities", "/v1/nodes", "/v1/services")) {
+    for (String path : List.of("/v1/policies", "/v1/endpoints", "/v1/identities", "/v1/nodes", "/v1/services", "/v1/ipam/pools")) {
       List<String> names = new ArrayList<>();
       doc.path("paths").path(path).path("get").path("parameters").forEach(p -> names.add(p.path("name").asText()));
       assertThat(names).as(path).contains("limit", "continue", "labelSelector", "stale");

@@ -5,6 +5,7 @@ import com.fasterxml.jackson.databind.node.JsonNodeFactory;
 import com.fasterxml.jackson.databind.node.ObjectNode;
 import io.nodus.ops.client.CliException;
 import io.nodus.ops.client.Table;
+import java.util.Map;
 import java.util.concurrent.Callable;
 import picocli.CommandLine.Command;
 import picocli.CommandLine.Mixin;
@@ -54,10 +55,11 @@ public final class IpamCommand {
   @Command(name = "list", description = "List pools and how many blocks they hold.")
   static final class PoolList implements Callable<Integer> {
     @Mixin ClientOptions client;
+    @Mixin ListOptions list;
 
     @Override
     public Integer call() {
-      JsonNode pools = client.rest().get("/v1/ipam/pools").json();
+      JsonNode pools = list.fetch(client.rest(), "/v1/ipam/pools", Map.of(), System.err);
       if (client.json()) {
         ClientOptions.printJson(System.out, pools);
         return 0;

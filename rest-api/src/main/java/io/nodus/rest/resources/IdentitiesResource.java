@@ -15,6 +15,7 @@ import io.swagger.v3.oas.annotations.media.ArraySchema;
 import io.swagger.v3.oas.annotations.media.Content;
 import io.swagger.v3.oas.annotations.media.Schema;
 import io.swagger.v3.oas.annotations.responses.ApiResponse;
+import jakarta.ws.rs.BeanParam;
 import jakarta.ws.rs.GET;
 import jakarta.ws.rs.Path;
 import jakarta.ws.rs.PathParam;
@@ -40,16 +41,10 @@ public final class IdentitiesResource {
       responses = @ApiResponse(responseCode = "200", description = "A page of items (every item without a limit)",
           headers = @Header(name = Listings.CONTINUE_HEADER, description = Listings.NEXT_DOC),
           content = @Content(array = @ArraySchema(schema = @Schema(implementation = IdentityView.class)))))
-  public Response list(
-      @Parameter(description = Listings.STALE_DOC) @QueryParam("stale") boolean stale,
-      @Parameter(description = Listings.SELECTOR_DOC) @QueryParam("labelSelector") String labelSelector,
+  public Response list(@BeanParam ListParams listing,
       @Parameter(description = Listings.LIMIT_DOC, schema = @Schema(type = "integer", minimum = "1", maximum = "1000"))
-      @QueryParam("limit") String limit,
-      @Parameter(description = Listings.CONTINUE_DOC) @QueryParam("continue") String continueToken,
-      @Context UriInfo uri) {
-    ResourcePage page = controlPlane.list(new PageRequest(ResourceKind.KIND_IDENTITY, labelSelector, null, null,
-        Listings.limit(limit), continueToken, stale));
-    return Listings.ok(page, r -> IdentityView.of(r.getIdentity()), uri);
+      @QueryParam("limit") String limit) {
+    return listing.answer(controlPlane, ResourceKind.KIND_IDENTITY, null, null, limit, r -> IdentityView.of(r.getIdentity()));
   }
 
   @GET

@@ -6,20 +6,27 @@ import io.nodus.rest.api.IpamPoolView;
 import io.nodus.rest.core.Commands;
 import io.nodus.rest.core.ControlPlane;
 import io.nodus.rest.core.JsonBodies;
-import io.nodus.rest.core.RejectedException;
 import io.nodus.state.model.InvalidFieldException;
-import io.nodus.state.model.RejectionCodes;
 import io.nodus.state.proto.Accepted;
 import io.nodus.state.proto.AllocateIpam;
-import io.nodus.state.proto.ClusterState;
 import io.nodus.state.proto.Command;
 import io.nodus.state.proto.CreateIpamPool;
 import io.nodus.state.proto.DeleteIpamPool;
 import io.nodus.state.proto.Event;
 import io.nodus.state.proto.IpamAllocation;
 import io.nodus.state.proto.IpamPool;
-import io.nodus.state.proto.Rejection;
+import io.nodus.state.proto.IpamPoolState;
 import io.nodus.state.proto.ReleaseIpam;
+import io.nodus.state.proto.ResourceKind;
+import io.nodus.state.read.ResourceAt;
+import io.swagger.v3.oas.annotations.Operation;
+import io.swagger.v3.oas.annotations.Parameter;
+import io.swagger.v3.oas.annotations.headers.Header;
+import io.swagger.v3.oas.annotations.media.ArraySchema;
+import io.swagger.v3.oas.annotations.media.Content;
+import io.swagger.v3.oas.annotations.media.Schema;
+import io.swagger.v3.oas.annotations.responses.ApiResponse;
+import jakarta.ws.rs.BeanParam;
 import jakarta.ws.rs.Consumes;
 import jakarta.ws.rs.DELETE;
 import jakarta.ws.rs.GET;
@@ -32,7 +39,6 @@ import jakarta.ws.rs.QueryParam;
 import jakarta.ws.rs.core.HttpHeaders;
 import jakarta.ws.rs.core.MediaType;
 import jakarta.ws.rs.core.Response;
-import java.util.ArrayList;
 import java.util.List;
 
 /**
@@ -43,8 +49,6 @@ import java.util.List;
 @Path("/v1/ipam/pools")
 @Produces(MediaType.APPLICATION_JSON)
 public final class IpamResource {
-  private static final String DEFAULT_POOL = "default";
-
   private final ControlPlane controlPlane;
   private final Commands commands;
 
@@ -54,16 +58,21 @@ public final class IpamResource {
   }
 
   @GET
-  public Response list(@QueryParam("stale") boolean stale) {
-    ClusterState state = controlPlane.read(stale);
-    return Responses.ok(pools(state).stream().map(p -> view(state, p, false)).toList(), state.getRevision());
+  @Operation(operationId = "listIpamPools", summary = "List IPAM pools: the default pool, then the others by name.",
+      responses = @ApiResponse(responseCode = "200", description = "A page of items (every item without a limit)",
+          headers = @Header(name = Listings.CONTINUE_HEADER, description = Listings.NEXT_DOC),
+          content = @Content(array = @ArraySchema(schema = @Schema(implementation = IpamPoolView.class)))))
+  public Response list(@BeanParam ListParams listing,
+      @Parameter(description = Listings.LIMIT_DOC, schema = @Schema(type = "integer", minimum = "1", maximum = "1000"))
+      @QueryParam("limit") String limit) {
+    return listing.answer(controlPlane, ResourceKind.KIND_IPAM, null, null, limit, r -> view(r.getIpamPool(), false));
   }
 
   @GET
   @Path("/{name}")
   public Response get(@PathParam("name") String name, @QueryParam("stale") boolean stale) {
-    ClusterState state = controlPlane.read(stale);
-    return Responses.ok(view(state, find(state, name), true), state.getRevision());
+    ResourceAt pool = find(name, stale);
+    return Responses.ok(view(pool.resource().getIpamPool(), true), pool.revision());
   }
 
   @POST
@@ -85,9 +94,9 @@ public final class IpamResource {
     }
     Accepted accepted = commands.submit(Command.newBuilder().setCreateIpamPool(CreateIpamPool.newBuilder()
         .setPool(IpamPool.newBuilder().setName(req.name()).setCidr(req.cidr()).setBlockPrefix(req.blockPrefix()))).build());
-    ClusterState state = controlPlane.read(false);
+    ResourceAt pool = find(req.name(), false);
     return Responses.status(accepted.getEventsCount() > 0 ? Response.Status.CREATED : Response.Status.OK,
-        view(state, find(state, req.name()), false), state.getRevision());
+        view(pool.resource().getIpamPool(), false), pool.revision());
   }
 
   @DELETE
@@ -100,9 +109,9 @@ public final class IpamResource {
   @GET
   @Path("/{name}/allocations")
   public Response allocations(@PathParam("name") String name, @QueryParam("stale") boolean stale) {
-    ClusterState state = controlPlane.read(stale);
-    find(state, name);
-    return Responses.ok(allocationsOf(state, name), state.getRevision());
+    ResourceAt pool = find(name, stale);
+    return Responses.ok(pool.resource().getIpamPool().getAllocationsList().stream().map(a -> view(a, a.getRevision())).toList(),
+        pool.revision());
   }
 
   @POST
@@ -133,28 +142,15 @@ public final class IpamResource {
     return Response.noContent().header(Responses.REVISION_HEADER, accepted.getRevision()).build();
   }
 
-  /** The default pool (from the configuration), then user pools. */
-  private static List<IpamPool> pools(ClusterState state) {
-    List<IpamPool> out = new ArrayList<>();
-    out.add(IpamPool.newBuilder().setName(DEFAULT_POOL).setCidr(state.getConfig().getPodCidrPool())
-        .setBlockPrefix(state.getConfig().getNodeCidrPrefix()).build());
-    out.addAll(state.getIpamPoolsList());
-    return out;
+  private ResourceAt find(String name, boolean stale) {
+    return controlPlane.get(ResourceKind.KIND_IPAM, name, stale);
   }
 
-  private static IpamPool find(ClusterState state, String name) {
-    return pools(state).stream().filter(p -> p.getName().equals(name)).findFirst()
-        .orElseThrow(() -> new RejectedException(Rejection.newBuilder().setCode(RejectionCodes.NOT_FOUND).setField("name")
-            .setMessage("no pool named " + name).setRevision(state.getRevision()).build()));
-  }
-
-  private static List<IpamAllocationView> allocationsOf(ClusterState state, String pool) {
-    return state.getIpamAllocationsList().stream().filter(a -> a.getPool().equals(pool)).map(a -> view(a, a.getRevision())).toList();
-  }
-
-  private static IpamPoolView view(ClusterState state, IpamPool p, boolean withAllocations) {
-    List<IpamAllocationView> held = allocationsOf(state, p.getName());
-    return new IpamPoolView(p.getName(), p.getCidr(), p.getBlockPrefix(), held.size(), withAllocations ? held : null, p.getRevision());
+  /** A pool as the API shows it; its allocations only when asked (a listing counts them). */
+  private static IpamPoolView view(IpamPoolState state, boolean withAllocations) {
+    IpamPool p = state.getPool();
+    List<IpamAllocationView> held = withAllocations ? state.getAllocationsList().stream().map(a -> view(a, a.getRevision())).toList() : null;
+    return new IpamPoolView(p.getName(), p.getCidr(), p.getBlockPrefix(), state.getAllocated(), held, p.getRevision());
   }
 
   private static IpamAllocationView view(IpamAllocation a, long revision) {

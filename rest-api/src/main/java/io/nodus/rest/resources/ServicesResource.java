@@ -24,6 +24,7 @@ import io.swagger.v3.oas.annotations.media.Content;
 import io.swagger.v3.oas.annotations.media.Schema;
 import io.swagger.v3.oas.annotations.responses.ApiResponse;
 import jakarta.ws.rs.Consumes;
+import jakarta.ws.rs.BeanParam;
 import jakarta.ws.rs.DELETE;
 import jakarta.ws.rs.GET;
 import jakarta.ws.rs.HeaderParam;
@@ -59,17 +60,10 @@ public final class ServicesResource {
       responses = @ApiResponse(responseCode = "200", description = "A page of items (every item without a limit)",
           headers = @Header(name = Listings.CONTINUE_HEADER, description = Listings.NEXT_DOC),
           content = @Content(array = @ArraySchema(schema = @Schema(implementation = ServiceView.class)))))
-  public Response list(
-      @Parameter(description = Listings.STALE_DOC) @QueryParam("stale") boolean stale,
-      @QueryParam("namespace") String namespace,
-      @Parameter(description = Listings.SELECTOR_DOC) @QueryParam("labelSelector") String labelSelector,
+  public Response list(@BeanParam ListParams listing,
       @Parameter(description = Listings.LIMIT_DOC, schema = @Schema(type = "integer", minimum = "1", maximum = "1000"))
-      @QueryParam("limit") String limit,
-      @Parameter(description = Listings.CONTINUE_DOC) @QueryParam("continue") String continueToken,
-      @Context UriInfo uri) {
-    ResourcePage page = controlPlane.list(new PageRequest(ResourceKind.KIND_SERVICE, labelSelector, namespace, null,
-        Listings.limit(limit), continueToken, stale));
-    return Listings.ok(page, r -> ServiceMapping.toView(r.getService()), uri);
+      @QueryParam("limit") String limit, @QueryParam("namespace") String namespace) {
+    return listing.answer(controlPlane, ResourceKind.KIND_SERVICE, namespace, null, limit, r -> ServiceMapping.toView(r.getService()));
   }
 
   @GET

@@ -6,6 +6,7 @@ import io.nodus.state.proto.ClusterConfig;
 import io.nodus.state.proto.IpamAllocation;
 import io.nodus.state.proto.IpamPool;
 import java.util.ArrayList;
+import java.util.Iterator;
 import java.util.List;
 import java.util.Map;
 import java.util.Optional;
@@ -49,6 +50,34 @@ public record IpamImage(
 
   public Optional<IpamPool> pool(String name, ClusterConfig config) {
     return name.equals(DEFAULT_POOL) ? Optional.of(defaultPool(config)) : pools.get(name);
+  }
+
+  /**
+   * The pools after {@code name} in listing order (the default pool first, then user pools by
+   * name), keyed by name; every pool when {@code name} is null.
+   */
+  public Iterator<Map.Entry<String, IpamPool>> poolsAfter(String name, ClusterConfig config) {
+    if (name != null) {
+      return pools.entriesAfter(name.equals(DEFAULT_POOL) ? null : name);
+    }
+    Iterator<Map.Entry<String, IpamPool>> rest = pools.entriesAfter(null);
+    return new Iterator<>() {
+      private boolean defaultGiven;
+
+      @Override
+      public boolean hasNext() {
+        return !defaultGiven || rest.hasNext();
+      }
+
+      @Override
+      public Map.Entry<String, IpamPool> next() {
+        if (defaultGiven) {
+          return rest.next();
+        }
+        defaultGiven = true;
+        return Map.entry(DEFAULT_POOL, defaultPool(config));
+      }
+    };
   }
 
   /** The default pool first, then user pools by name. */

@@ -61,7 +61,8 @@ public final class ContinueTokens {
       case KIND_ENDPOINT -> "endpoints";
       case KIND_POLICY -> "policies";
       case KIND_SERVICE -> "services";
-      case KIND_CLUSTER, KIND_IPAM, KIND_MEMBER, RESOURCE_KIND_UNSPECIFIED, UNRECOGNIZED -> kind.name();
+      case KIND_IPAM -> "IPAM pools";
+      case KIND_CLUSTER, KIND_MEMBER, RESOURCE_KIND_UNSPECIFIED, UNRECOGNIZED -> kind.name();
     };
   }
 

@@ -7,6 +7,8 @@ import io.nodus.state.model.RejectionCodes;
 import io.nodus.state.policy.LabelSelectors;
 import io.nodus.state.proto.Endpoint;
 import io.nodus.state.proto.EndpointSelector;
+import io.nodus.state.proto.IpamPool;
+import io.nodus.state.proto.IpamPoolState;
 import io.nodus.state.proto.Rejection;
 import io.nodus.state.proto.Resource;
 import io.nodus.state.proto.ResourceKind;
@@ -27,8 +29,8 @@ import java.util.function.Predicate;
  * selective one may walk far for a page.
  *
  * <p>Keys: an identity's number in decimal, a node's or an endpoint's name, {@code
- * namespace/name} for policies (an empty namespace for cluster-wide ones) and services. Listings
- * are in key order (identities by number).
+ * namespace/name} for policies (an empty namespace for cluster-wide ones) and services, a pool's
+ * name. Listings are in key order (identities by number; the default pool before the others).
  *
  * <p>Pure functions; the image is immutable, so any thread may call them.
  */
@@ -38,8 +40,8 @@ public final class ResourceReads {
   /** Whether resources of {@code kind} can be read by key and listed. */
   public static boolean isReadable(ResourceKind kind) {
     return switch (kind) {
-      case KIND_IDENTITY, KIND_NODE, KIND_ENDPOINT, KIND_POLICY, KIND_SERVICE -> true;
-      case KIND_CLUSTER, KIND_IPAM, KIND_MEMBER, RESOURCE_KIND_UNSPECIFIED, UNRECOGNIZED -> false;
+      case KIND_IDENTITY, KIND_NODE, KIND_ENDPOINT, KIND_POLICY, KIND_SERVICE, KIND_IPAM -> true;
+      case KIND_CLUSTER, KIND_MEMBER, RESOURCE_KIND_UNSPECIFIED, UNRECOGNIZED -> false;
     };
   }
 
@@ -55,7 +57,7 @@ public final class ResourceReads {
   static void requireReadable(ResourceKind kind) {
     if (kind == null || !isReadable(kind)) {
       throw InvalidFieldException.invalid("kind", kind + " cannot be read by key or listed; "
-          + "identities, nodes, endpoints, policies and services can");
+          + "identities, nodes, endpoints, policies, services and IPAM pools can");
     }
   }
 
@@ -88,6 +90,8 @@ public final class ResourceReads {
         }
       }
       case KIND_SERVICE -> image.services().byKey().get(key).ifPresent(out::setService);
+      case KIND_IPAM -> image.ipam().pool(key, image.config()).ifPresent(p -> out.setIpamPool(
+          poolState(image, p).addAllAllocations(image.ipam().allocationsOf(key).values())));
       default -> throw new IllegalStateException("readable kind without a reader: " + kind);
     }
     return out.getKindCase() == Resource.KindCase.KIND_NOT_SET ? Optional.empty() : Optional.of(out.build());
@@ -108,6 +112,7 @@ public final class ResourceReads {
         String[] nn = namespaceAndName(key);
         yield "no service named " + nn[1] + " in namespace " + nn[0];
       }
+      case KIND_IPAM -> "no pool named " + key;
       default -> "no " + kind + " " + key;
     };
     return Rejection.newBuilder().setCode(RejectionCodes.NOT_FOUND).setField(field).setMessage(message).setRevision(revision).build();
@@ -136,6 +141,8 @@ public final class ResourceReads {
           p -> Resource.newBuilder().setPolicy(p.policy()).build());
       case KIND_SERVICE -> page(image, query, image.services().byKey().entriesAfter(from), prefix, null,
           s -> Resource.newBuilder().setService(s).build());
+      case KIND_IPAM -> page(image, query, image.ipam().poolsAfter(after, image.config()), null, null,
+          p -> Resource.newBuilder().setIpamPool(poolState(image, p)).build());
       default -> throw new IllegalStateException("readable kind without a reader: " + query.kind());
     };
   }
@@ -181,6 +188,11 @@ public final class ResourceReads {
     }
     String token = more ? ContinueTokens.encode(query.kind(), last, image.revision()) : "";
     return new ResourcePage(items, token, image.revision());
+  }
+
+  /** A pool and how many allocations it holds, without them. */
+  private static IpamPoolState.Builder poolState(ClusterImage image, IpamPool pool) {
+    return IpamPoolState.newBuilder().setPool(pool).setAllocated(image.ipam().allocationsOf(pool.getName()).size());
   }
 
   /** Entries keyed by an identity number, keyed by its decimal text. */

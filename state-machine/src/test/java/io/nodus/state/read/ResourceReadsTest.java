@@ -6,6 +6,7 @@ import static org.assertj.core.api.Assertions.assertThatThrownBy;
 import io.nodus.state.image.ClusterImage;
 import io.nodus.state.image.EndpointsImage;
 import io.nodus.state.image.IdentitiesImage;
+import io.nodus.state.image.IpamImage;
 import io.nodus.state.image.NodesImage;
 import io.nodus.state.image.PoliciesImage;
 import io.nodus.state.image.ServicesImage;
@@ -13,6 +14,8 @@ import io.nodus.state.model.InvalidFieldException;
 import io.nodus.state.model.Labels;
 import io.nodus.state.proto.Endpoint;
 import io.nodus.state.proto.Identity;
+import io.nodus.state.proto.IpamAllocation;
+import io.nodus.state.proto.IpamPool;
 import io.nodus.state.proto.LabelSet;
 import io.nodus.state.proto.Node;
 import io.nodus.state.proto.Policy;
@@ -51,6 +54,7 @@ class ResourceReadsTest {
       case IDENTITY -> Integer.toString(r.getIdentity().getId());
       case NODE -> r.getNode().getName();
       case SERVICE -> ServicesImage.key(r.getService().getNamespace(), r.getService().getName());
+      case IPAM_POOL -> r.getIpamPool().getPool().getName();
       case KIND_NOT_SET -> throw new AssertionError("empty resource");
     };
   }
@@ -236,8 +240,39 @@ class ResourceReadsTest {
     assertThat(ResourceReads.notFound(ResourceKind.KIND_IDENTITY, "77", 4).getField()).isEqualTo("id");
     assertThatThrownBy(() -> ResourceReads.get(image, ResourceKind.KIND_IDENTITY, "+2"))
         .isInstanceOfSatisfying(InvalidFieldException.class, e -> assertThat(e.field()).isEqualTo("key"));
-    assertThatThrownBy(() -> ResourceReads.get(image, ResourceKind.KIND_IPAM, "x"))
+    assertThatThrownBy(() -> ResourceReads.get(image, ResourceKind.KIND_MEMBER, "x"))
         .isInstanceOfSatisfying(InvalidFieldException.class, e -> assertThat(e.field()).isEqualTo("kind"));
+  }
+
+  @Test
+  void ipamPoolsListTheDefaultPoolFirstAndAKeyedReadGivesTheAllocations() {
+    IpamImage ipam = IpamImage.EMPTY;
+    for (String name : List.of("zeta", "alpha", "mid")) {
+      ipam = ipam.withPool(IpamPool.newBuilder().setName(name).setCidr("10.1.0.0/16").setBlockPrefix(24).build());
+    }
+    for (String cidr : List.of("10.1.2.0/24", "10.1.0.0/24", "10.1.1.0/24")) {
+      ipam = ipam.allocated(IpamAllocation.newBuilder().setPool("mid").setCidr(cidr).setOwner("o-" + cidr).build());
+    }
+    ipam = ipam.allocated(IpamAllocation.newBuilder().setPool(IpamImage.DEFAULT_POOL).setCidr("10.0.0.0/24").setOwner("node:a").build());
+    ClusterImage image = ClusterImage.EMPTY.withIpam(ipam).withRevision(9);
+    for (int limit : new int[] {1, 2, 3, 4, 5}) {
+      assertThat(walk(image, ResourceKind.KIND_IPAM, "", limit)).containsExactly("default", "alpha", "mid", "zeta");
+    }
+    // A listing counts the allocations; a keyed read carries them, by address.
+    ResourcePage page = ResourceReads.list(image, ListQuery.of(ResourceKind.KIND_IPAM, "", 0, ""));
+    assertThat(page.items()).extracting(r -> r.getIpamPool().getAllocated()).containsExactly(1, 0, 3, 0);
+    assertThat(page.items()).allSatisfy(r -> assertThat(r.getIpamPool().getAllocationsList()).isEmpty());
+    assertThat(page.items().get(0).getIpamPool().getPool().getCidr()).isEqualTo(ClusterImage.DEFAULT_CONFIG.getPodCidrPool());
+    assertThat(ResourceReads.get(image, ResourceKind.KIND_IPAM, "mid")).hasValueSatisfying(r -> {
+      assertThat(r.getIpamPool().getAllocated()).isEqualTo(3);
+      assertThat(r.getIpamPool().getAllocationsList()).extracting(IpamAllocation::getCidr)
+          .containsExactly("10.1.0.0/24", "10.1.1.0/24", "10.1.2.0/24");
+    });
+    assertThat(ResourceReads.get(image, ResourceKind.KIND_IPAM, "default")).map(r -> r.getIpamPool().getAllocated()).contains(1);
+    assertThat(ResourceReads.get(image, ResourceKind.KIND_IPAM, "nope")).isEmpty();
+    assertThat(ResourceReads.notFound(ResourceKind.KIND_IPAM, "nope", 9).getMessage()).isEqualTo("no pool named nope");
+    assertThatThrownBy(() -> ListQuery.of(ResourceKind.KIND_IPAM, "app=web", 10, ""))
+        .isInstanceOfSatisfying(InvalidFieldException.class, e -> assertThat(e.getMessage()).contains("IPAM pools have no labels"));
   }
 
   @Test

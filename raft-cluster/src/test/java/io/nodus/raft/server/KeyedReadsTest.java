@@ -98,7 +98,7 @@ class KeyedReadsTest {
     ListResponse nodes = client.list(ListRequest.newBuilder().setKind(ResourceKind.KIND_NODE).setLabelSelector("app=web").build());
     assertThat(nodes.getRejection().getField()).isEqualTo("labelSelector");
     assertThat(nodes.getItemsCount()).isZero();
-    assertThat(client.list(ListRequest.newBuilder().setKind(ResourceKind.KIND_IPAM).build()).getRejection().getField())
+    assertThat(client.list(ListRequest.newBuilder().setKind(ResourceKind.KIND_MEMBER).build()).getRejection().getField())
         .isEqualTo("kind");
     assertThat(client.list(ListRequest.newBuilder().setKind(ResourceKind.KIND_NODE).setNamespace("").build()).getRejection().getField())
         .isEqualTo("namespace");

@@ -19,12 +19,14 @@ import io.nodus.state.proto.Event;
 import io.nodus.state.proto.LoggedCommand;
 import io.nodus.state.proto.RecordedRequest;
 import io.nodus.state.proto.Rejection;
+import io.nodus.state.proto.ResourceKind;
 import java.security.MessageDigest;
 import java.security.NoSuchAlgorithmException;
 import java.util.ArrayList;
 import java.util.Arrays;
 import java.util.List;
 import java.util.Optional;
+import java.util.Set;
 
 /**
  * Applies one logged command: first the deduplication window (a request id it already answered
@@ -209,13 +211,14 @@ public final class CommandApplier {
       case Decision.Accepted a -> {
         EncodedAccepted.Builder accepted = EncodedAccepted.newBuilder();
         for (Event body : a.events()) {
-          Event e = body.toBuilder()
+          Event.Builder b = body.toBuilder()
               .setRevision(next.revision() + 1)
               .setTimeMillis(ctx.timeMillis())
-              .setRequestId(requestId)
-              .build();
+              .setRequestId(requestId);
           // The delta says what the event changed; the event carries its kinds for filtered watches.
-          e = e.toBuilder().addAllKinds(changes.replay(e)).build();
+          // The same builder adds them: a second toBuilder would copy the body (a whole policy) again.
+          Set<ResourceKind> kinds = changes.replay(b.build());
+          Event e = b.addAllKinds(kinds).build();
           next = changes.apply();
           stamped.add(e);
           byte[] bytes = e.toByteArray();

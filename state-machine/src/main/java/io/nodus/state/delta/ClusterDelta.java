@@ -58,16 +58,15 @@ public final class ClusterDelta {
   private ClusterDelta(ClusterImage base) {
     this.base = base;
     this.current = base;
-    identities = new ResourceDelta<>(k -> base.identities().get(k), k -> current.identities().get(k));
-    quarantine = new ResourceDelta<>(k -> Optional.ofNullable(base.identities().quarantine().getOrNull(k)),
-        k -> Optional.ofNullable(current.identities().quarantine().getOrNull(k)));
-    nodes = new ResourceDelta<>(k -> base.nodes().get(k), k -> current.nodes().get(k));
-    endpoints = new ResourceDelta<>(k -> base.endpoints().get(k), k -> current.endpoints().get(k));
-    policies = new ResourceDelta<>(k -> storedPolicy(base, k), k -> storedPolicy(current, k));
-    services = new ResourceDelta<>(k -> service(base, k), k -> service(current, k));
-    ipamPools = new ResourceDelta<>(k -> base.ipam().pools().get(k), k -> current.ipam().pools().get(k));
-    ipamAllocations = new ResourceDelta<>(k -> allocation(base, k), k -> allocation(current, k));
-    members = new ResourceDelta<>(k -> base.members().get(k), k -> current.members().get(k));
+    identities = new ResourceDelta<>(this, (image, k) -> image.identities().get(k));
+    quarantine = new ResourceDelta<>(this, (image, k) -> Optional.ofNullable(image.identities().quarantine().getOrNull(k)));
+    nodes = new ResourceDelta<>(this, (image, k) -> image.nodes().get(k));
+    endpoints = new ResourceDelta<>(this, (image, k) -> image.endpoints().get(k));
+    policies = new ResourceDelta<>(this, ClusterDelta::storedPolicy);
+    services = new ResourceDelta<>(this, ClusterDelta::service);
+    ipamPools = new ResourceDelta<>(this, (image, k) -> image.ipam().pools().get(k));
+    ipamAllocations = new ResourceDelta<>(this, ClusterDelta::allocation);
+    members = new ResourceDelta<>(this, (image, k) -> image.members().get(k));
   }
 
   /** An empty delta over {@code base}: events replayed into it lead from there. */
@@ -259,6 +258,11 @@ public final class ClusterDelta {
     return base;
   }
 
+  /** The image the events replayed so far lead to. */
+  ClusterImage current() {
+    return current;
+  }
+
   /** Every kind the replayed events touched. */
   public Set<ResourceKind> kinds() {
     return Collections.unmodifiableSet(kinds);
@@ -366,13 +370,11 @@ public final class ClusterDelta {
   }
 
   private static Optional<StoredPolicy> storedPolicy(ClusterImage image, String key) {
-    int slash = key.indexOf('/');
-    return image.policies().stored(key.substring(0, slash), key.substring(slash + 1));
+    return Optional.ofNullable(image.policies().storedOrNull(key));
   }
 
   private static Optional<Service> service(ClusterImage image, String key) {
-    int slash = key.indexOf('/');
-    return image.services().get(key.substring(0, slash), key.substring(slash + 1));
+    return image.services().byKey().get(key);
   }
 
   private static Optional<IpamAllocation> allocation(ClusterImage image, String key) {

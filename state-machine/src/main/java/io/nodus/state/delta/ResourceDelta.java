@@ -1,10 +1,10 @@
 package io.nodus.state.delta;
 
+import io.nodus.state.image.ClusterImage;
 import java.util.Collections;
 import java.util.LinkedHashSet;
 import java.util.Optional;
 import java.util.Set;
-import java.util.function.Function;
 import java.util.stream.Collectors;
 
 /**
@@ -20,36 +20,46 @@ import java.util.stream.Collectors;
  * @param <V> the resource
  */
 public final class ResourceDelta<K, V> {
-  private final Set<K> touched = new LinkedHashSet<>();
-  private final Function<K, Optional<V>> before;
-  private final Function<K, Optional<V>> after;
+  /** Reads the value of a key in an image; a constant (non-capturing) function per kind. */
+  interface Lookup<K, V> {
+    Optional<V> find(ClusterImage image, K key);
+  }
 
-  ResourceDelta(Function<K, Optional<V>> before, Function<K, Optional<V>> after) {
-    this.before = before;
-    this.after = after;
+  private final ClusterDelta owner;
+  private final Lookup<K, V> lookup;
+  // Made on the first touch: a command touches two or three kinds of the nine, and a delta is made
+  // per command on the apply thread.
+  private Set<K> touched;
+
+  ResourceDelta(ClusterDelta owner, Lookup<K, V> lookup) {
+    this.owner = owner;
+    this.lookup = lookup;
   }
 
   void touch(K key) {
+    if (touched == null) {
+      touched = new LinkedHashSet<>();
+    }
     touched.add(key);
   }
 
   /** Every key the events touched, in the order they first touched it. */
   public Set<K> keys() {
-    return Collections.unmodifiableSet(touched);
+    return touched == null ? Set.of() : Collections.unmodifiableSet(touched);
   }
 
   public boolean isEmpty() {
-    return touched.isEmpty();
+    return touched == null;
   }
 
   /** The value of {@code key} before the delta, if it existed. */
   public Optional<V> before(K key) {
-    return before.apply(key);
+    return lookup.find(owner.base(), key);
   }
 
   /** The value of {@code key} after the delta, if it exists. */
   public Optional<V> after(K key) {
-    return after.apply(key);
+    return lookup.find(owner.current(), key);
   }
 
   /** Keys whose value after the delta is not the one before: created, changed or removed. */
@@ -77,11 +87,11 @@ public final class ResourceDelta<K, V> {
   }
 
   private Set<K> filter(java.util.function.Predicate<K> p) {
-    return touched.stream().filter(p).collect(Collectors.toCollection(LinkedHashSet::new));
+    return keys().stream().filter(p).collect(Collectors.toCollection(LinkedHashSet::new));
   }
 
   @Override
   public String toString() {
-    return touched.toString();
+    return keys().toString();
   }
 }

@@ -165,7 +165,9 @@ final class ResumingWatch implements WatchSubscription {
           Event e = item.getEvent();
           revision = e.getRevision();
           if (next != 0 && revision < next) {
-            return; // Already delivered before a reconnect.
+            // Already delivered before a reconnect; a controller that was behind has now caught up.
+            followFrom(revision);
+            return;
           }
           if (revision != next && (kinds.isEmpty() || next == 0)) {
             // A gap would corrupt the subscriber's state: drop this stream and resume from `next`.
@@ -179,7 +181,10 @@ final class ResumingWatch implements WatchSubscription {
         case PROGRESS -> {
           revision = item.getProgress();
           if (next == 0 || revision < next) {
-            return; // Nothing new is covered.
+            // Nothing new is covered, but a stream whose header was behind has reached the log
+            // this watch follows: with nothing newer to send, it says so only this way.
+            followFrom(revision);
+            return;
           }
           follow();
           listener.onProgress(revision);
@@ -199,6 +204,18 @@ final class ResumingWatch implements WatchSubscription {
     next = revision + 1;
     lastRevision = revision;
     floor = Math.max(floor, revision);
+  }
+
+  /**
+   * Follows once a stream whose header was behind ({@code offered < floor}) reaches {@code
+   * revision >= floor} with items this watch had already: the controller caught up to the log
+   * delivered, and may have nothing newer to send for a long time.
+   */
+  private void followFrom(long revision) {
+    if (offered >= 0 && !refused && revision >= floor) {
+      offered = Math.max(offered, revision);
+      follow();
+    }
   }
 
   /**

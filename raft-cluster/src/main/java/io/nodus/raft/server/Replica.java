@@ -1,6 +1,11 @@
 package io.nodus.raft.server;
 
 import java.io.IOException;
+import java.io.InterruptedIOException;
+import java.net.BindException;
+import java.net.InetSocketAddress;
+import java.net.ServerSocket;
+import java.time.Duration;
 import java.util.function.Consumer;
 import java.util.function.Supplier;
 import org.apache.ratis.client.RaftClient;
@@ -9,6 +14,7 @@ import org.apache.ratis.protocol.RaftGroup;
 import org.apache.ratis.protocol.RaftPeerId;
 import org.apache.ratis.server.RaftServer;
 import org.apache.ratis.server.storage.RaftStorage;
+import org.apache.ratis.util.ExitUtils;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
@@ -22,6 +28,15 @@ import org.slf4j.LoggerFactory;
  */
 final class Replica implements AutoCloseable {
   private static final Logger log = LoggerFactory.getLogger(Replica.class);
+  /** How long a starting replica waits for its Raft address to be free (the last life's socket closing). */
+  private static final Duration RAFT_PORT_WAIT = Duration.ofSeconds(10);
+
+  static {
+    // Ratis ends the whole JVM (System.exit) when, say, its gRPC server cannot bind. A controller
+    // restarts its replica in process (storage recovery): Ratis throws instead, and the supervisor
+    // retries the replica like any other start that failed.
+    ExitUtils.disableSystemExit();
+  }
 
   private final NodusStateMachine stateMachine;
   private final RaftServer server;
@@ -59,6 +74,7 @@ final class Replica implements AutoCloseable {
         .setOption(RaftStorage.StartupOption.RECOVER)
         .build();
     try {
+      awaitFree(config.raftBind());
       server.start();
       RaftServer.Division division = server.getDivision(group.getGroupId());
       stateMachine.addAppliedListener(onApplied);
@@ -67,6 +83,33 @@ final class Replica implements AutoCloseable {
     } catch (IOException | RuntimeException e) {
       closeQuietly(server);
       throw e;
+    }
+  }
+
+  /**
+   * Waits until {@code bind} can be bound: the previous life of this replica, in this process,
+   * closes its Raft server asynchronously, and its socket may still listen for a moment.
+   */
+  private static void awaitFree(HostPort bind) throws IOException {
+    if (bind.port() == 0) {
+      return;
+    }
+    long deadline = System.nanoTime() + RAFT_PORT_WAIT.toNanos();
+    while (true) {
+      try (ServerSocket probe = new ServerSocket()) {
+        probe.bind(new InetSocketAddress(bind.host(), bind.port()));
+        return;
+      } catch (BindException e) {
+        if (System.nanoTime() > deadline) {
+          throw new IOException("raft address " + bind + " stays in use: " + e.getMessage(), e);
+        }
+      }
+      try {
+        Thread.sleep(50);
+      } catch (InterruptedException e) {
+        Thread.currentThread().interrupt();
+        throw new InterruptedIOException("interrupted waiting for raft address " + bind);
+      }
     }
   }
 

@@ -7,20 +7,10 @@ import io.nodus.raft.proto.GetRequest;
 import io.nodus.raft.proto.GetResponse;
 import io.nodus.raft.proto.ListRequest;
 import io.nodus.raft.proto.ListResponse;
-import io.nodus.state.model.Labels;
 import io.nodus.state.proto.ClusterState;
 import io.nodus.state.proto.Command;
 import io.nodus.state.proto.CommandResult;
-import io.nodus.state.proto.EndpointSelector;
-import io.nodus.state.proto.LabelSet;
-import io.nodus.state.proto.PeerRule;
-import io.nodus.state.proto.Policy;
-import io.nodus.state.proto.PolicyRule;
-import io.nodus.state.proto.PortProtocol;
-import io.nodus.state.proto.PortRule;
-import io.nodus.state.proto.Protocol;
 import io.nodus.state.proto.ResourceKind;
-import io.nodus.state.proto.UpsertPolicy;
 import java.net.URI;
 import java.net.URLEncoder;
 import java.net.http.HttpClient;
@@ -34,7 +24,6 @@ import java.util.ArrayList;
 import java.util.List;
 import java.util.Locale;
 import java.util.Random;
-import java.util.UUID;
 import java.util.concurrent.atomic.AtomicInteger;
 import java.util.concurrent.atomic.AtomicReference;
 import java.util.function.IntFunction;
@@ -206,39 +195,7 @@ public final class ReadsBench {
   private static Command upsert(int i) {
     // Alternating within each namespace (whose keys run i, i + 20, ...): a selector on app=web
     // keeps every other policy of a page, wherever the page starts.
-    String app = (i / 20) % 2 == 0 ? "web" : "db";
-    String doc = """
-        apiVersion: cilium.io/v2
-        kind: CiliumNetworkPolicy
-        metadata:
-          name: %s
-          namespace: %s
-          labels:
-            app: %s
-        spec:
-          endpointSelector:
-            matchLabels:
-              app: backend-%d
-          ingress:
-          - fromEndpoints:
-            - matchLabels:
-                app: frontend
-            toPorts:
-            - ports:
-              - port: "%d"
-                protocol: TCP
-        """.formatted(name(i), namespace(i), app, i % 1000, i % 60000 + 1);
-    Policy p = Policy.newBuilder().setName(name(i)).setNamespace(namespace(i)).setKind("CiliumNetworkPolicy")
-        .setLabels(LabelSet.newBuilder().addLabels(Labels.label("k8s", "app", app)))
-        .addRules(PolicyRule.newBuilder()
-            .setEndpointSelector(EndpointSelector.newBuilder().addMatchLabels(Labels.label("any", "app", "backend-" + i % 1000)))
-            .addIngress(PeerRule.newBuilder()
-                .addEndpoints(EndpointSelector.newBuilder().addMatchLabels(Labels.label("any", "app", "frontend")))
-                .addToPorts(PortRule.newBuilder().addPorts(PortProtocol.newBuilder().setPort(i % 60000 + 1).setProtocol(Protocol.TCP)))))
-        .setOriginalDocument(doc)
-        .setOriginalFormat("application/yaml")
-        .build();
-    return Command.newBuilder().setRequestId(UUID.randomUUID().toString()).setUpsertPolicy(UpsertPolicy.newBuilder().setPolicy(p)).build();
+    return Workloads.policyUpsert(namespace(i), name(i), (i / 20) % 2 == 0 ? "web" : "db", i % 1000, i % 60000 + 1);
   }
 
   /** Stores the policies with 64 concurrent writers. */

@@ -3,6 +3,7 @@ package io.nodus.ops.bench.controlplane;
 import io.nodus.state.model.Labels;
 import io.nodus.state.proto.Command;
 import io.nodus.state.proto.EndpointSelector;
+import io.nodus.state.proto.LabelSet;
 import io.nodus.state.proto.PeerRule;
 import io.nodus.state.proto.Policy;
 import io.nodus.state.proto.PolicyRule;
@@ -157,14 +158,23 @@ final class Workloads {
 
   /** A typical L3/L4 policy, different per (thread, k) so that every upsert changes the state. */
   static Command policyUpsert(int thread, long k, int round) {
-    String name = "bench-" + thread + "-" + (k % 100);
-    int port = (int) (k % 60000) + 1;
+    return policyUpsert(null, "bench-" + thread + "-" + (k % 100), null, round, (int) (k % 60000) + 1);
+  }
+
+  /**
+   * An upsert of a policy that lets app=frontend reach app=backend-{@code backend} on TCP {@code
+   * port}, with its Cilium document.
+   *
+   * @param namespace its namespace, named in the document; null: "default", not named there
+   * @param app its own label app (metadata.labels), or null for none
+   */
+  static Command policyUpsert(String namespace, String name, String app, int backend, int port) {
     String doc = """
         apiVersion: cilium.io/v2
         kind: CiliumNetworkPolicy
         metadata:
           name: %s
-        spec:
+        %s%sspec:
           endpointSelector:
             matchLabels:
               app: backend-%d
@@ -176,16 +186,20 @@ final class Workloads {
             - ports:
               - port: "%d"
                 protocol: TCP
-        """.formatted(name, round, port);
-    Policy p = Policy.newBuilder().setName(name).setNamespace("default").setKind("CiliumNetworkPolicy")
+        """.formatted(name, namespace == null ? "" : "  namespace: " + namespace + "\n",
+        app == null ? "" : "  labels:\n    app: " + app + "\n", backend, port);
+    Policy.Builder p = Policy.newBuilder().setName(name).setNamespace(namespace == null ? "default" : namespace)
+        .setKind("CiliumNetworkPolicy")
         .addRules(PolicyRule.newBuilder()
-            .setEndpointSelector(EndpointSelector.newBuilder().addMatchLabels(Labels.label("any", "app", "backend-" + round)))
+            .setEndpointSelector(EndpointSelector.newBuilder().addMatchLabels(Labels.label("any", "app", "backend-" + backend)))
             .addIngress(PeerRule.newBuilder()
                 .addEndpoints(EndpointSelector.newBuilder().addMatchLabels(Labels.label("any", "app", "frontend")))
                 .addToPorts(PortRule.newBuilder().addPorts(PortProtocol.newBuilder().setPort(port).setProtocol(Protocol.TCP)))))
         .setOriginalDocument(doc)
-        .setOriginalFormat("application/yaml")
-        .build();
+        .setOriginalFormat("application/yaml");
+    if (app != null) {
+      p.setLabels(LabelSet.newBuilder().addLabels(Labels.label("k8s", "app", app)));
+    }
     return Command.newBuilder().setRequestId(UUID.randomUUID().toString())
         .setUpsertPolicy(UpsertPolicy.newBuilder().setPolicy(p)).build();
   }

@@ -156,7 +156,7 @@
 
 (defn- fill-disks!
   "Fills the nodes' disks, then waits (5 s at most) until each running one reports its replica
-  stopped on its storage: the watchdog looks once a second. Its outcome is :done only then."
+  stopped on its storage: the watchdog looks five times a second. Its outcome is :done only then."
   [db nodes]
   (let [filled (into (sorted-map) (for [n nodes] [n (disk/fill! (get-in db [:disks n]))]))
         {:keys [seen not-running]} (await-conditions db nodes #(= ReplicaCondition/STORAGE_FAILED %) 5)

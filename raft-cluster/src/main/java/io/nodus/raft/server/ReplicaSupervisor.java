@@ -56,7 +56,8 @@ import org.slf4j.LoggerFactory;
  */
 final class ReplicaSupervisor implements ControllerBackend, AutoCloseable {
   private static final Logger log = LoggerFactory.getLogger(ReplicaSupervisor.class);
-  private static final long WATCHDOG_MILLIS = 1_000;
+  // Often: a disk can fill between two looks, and Ratis then writes its metadata into a full disk.
+  private static final long WATCHDOG_MILLIS = 200;
   private static final long RECOVERY_MIN_MILLIS = 500;
   private static final long RECOVERY_MAX_MILLIS = 5_000;
   private static final long CATCH_UP_PAUSE_MILLIS = 200;

@@ -4,7 +4,7 @@ import static org.assertj.core.api.Assertions.assertThat;
 
 import io.micrometer.prometheusmetrics.PrometheusConfig;
 import io.micrometer.prometheusmetrics.PrometheusMeterRegistry;
-import io.nodus.ops.Main;
+import io.nodus.ops.cli.InJvmCli.Run;
 import io.nodus.ops.runtime.ControllerRuntime;
 import io.nodus.raft.client.ControlPlaneClient;
 import io.nodus.raft.server.ControllerConfig;
@@ -12,13 +12,6 @@ import io.nodus.raft.server.HostPort;
 import io.nodus.rest.RestConfig;
 import io.nodus.state.proto.Command;
 import io.nodus.state.proto.RegisterNode;
-import java.io.ByteArrayOutputStream;
-import java.io.IOException;
-import java.io.PrintStream;
-import java.io.PrintWriter;
-import java.io.UncheckedIOException;
-import java.net.ServerSocket;
-import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.Duration;
@@ -43,15 +36,14 @@ class ListCliTest {
   private static String server;
 
   /** What one CLI run printed and returned. */
-  record Run(int exit, String out, String err) {}
 
   @BeforeAll
   static void start() throws Exception {
     ControllerConfig config = ControllerConfig.builder()
         .memberId("c1")
-        .peer("c1", new HostPort("127.0.0.1", freePort()))
+        .peer("c1", new HostPort("127.0.0.1", InJvmCli.freePort()))
         .dataDir(dir.resolve("c1"))
-        .grpcBind(new HostPort("127.0.0.1", freePort()))
+        .grpcBind(new HostPort("127.0.0.1", InJvmCli.freePort()))
         .build();
     runtime = ControllerRuntime.start(config, new RestConfig("127.0.0.1", 0, 64 * 1024),
         new PrometheusMeterRegistry(PrometheusConfig.DEFAULT));
@@ -95,34 +87,10 @@ class ListCliTest {
     }
   }
 
-  private static int freePort() {
-    try (ServerSocket s = new ServerSocket(0)) {
-      return s.getLocalPort();
-    } catch (IOException e) {
-      throw new UncheckedIOException(e);
-    }
-  }
 
-  /** Runs {@code nodus ARGS --server URL} in this JVM, as Main would, capturing its output. */
-  private static synchronized Run nodus(String... args) {
-    List<String> all = new ArrayList<>(List.of(args));
-    all.add("--server");
-    all.add(server);
-    ByteArrayOutputStream out = new ByteArrayOutputStream();
-    ByteArrayOutputStream err = new ByteArrayOutputStream();
-    PrintStream oldOut = System.out;
-    PrintStream oldErr = System.err;
-    try (PrintStream o = new PrintStream(out, true, StandardCharsets.UTF_8); PrintStream e = new PrintStream(err, true, StandardCharsets.UTF_8)) {
-      System.setOut(o);
-      System.setErr(e);
-      var cli = Main.commandLine();
-      cli.setErr(new PrintWriter(e, true));
-      int exit = cli.execute(all.toArray(String[]::new));
-      return new Run(exit, out.toString(StandardCharsets.UTF_8), err.toString(StandardCharsets.UTF_8));
-    } finally {
-      System.setOut(oldOut);
-      System.setErr(oldErr);
-    }
+
+  private static Run nodus(String... args) {
+    return InJvmCli.run(server, args);
   }
 
   private static List<String> policyNames(String table) {

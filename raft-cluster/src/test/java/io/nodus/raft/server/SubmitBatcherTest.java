@@ -175,11 +175,9 @@ class SubmitBatcherTest {
 
   @Test
   void aFailedBatchFailsEachOfItsCallersAsUnavailableAndTheNextBatchStillGoes() throws Exception {
-    batcher.submitAsync(command(0));
-    Sent inFlight = raft.sentNow();
-    List<CompletableFuture<CommandResult>> failing = List.of(batcher.submitAsync(command(1)), batcher.submitAsync(command(2)));
-    inFlight.answerFrom(ratisThread);
-    Sent batch = raft.next();
+    Queued queued = batchOfTwoBehindOne();
+    List<CompletableFuture<CommandResult>> failing = queued.answers();
+    Sent batch = queued.batch();
     CompletableFuture<CommandResult> later = batcher.submitAsync(command(3));
 
     IOException lost = new IOException("connection to the leader lost");
@@ -194,13 +192,22 @@ class SubmitBatcherTest {
     assertThat(later.get(WAIT.toSeconds(), TimeUnit.SECONDS)).isEqualTo(answerTo(3));
   }
 
-  @Test
-  void anUnavailableReplyReachesEachCallerAsItIs() {
+  /** Commands 1 and 2 and the batch they were sent in, once they waited behind command 0. */
+  private record Queued(List<CompletableFuture<CommandResult>> answers, Sent batch) {}
+
+  private Queued batchOfTwoBehindOne() {
     batcher.submitAsync(command(0));
     Sent inFlight = raft.sentNow();
-    List<CompletableFuture<CommandResult>> failing = List.of(batcher.submitAsync(command(1)), batcher.submitAsync(command(2)));
+    List<CompletableFuture<CommandResult>> answers = List.of(batcher.submitAsync(command(1)), batcher.submitAsync(command(2)));
     inFlight.answerFrom(ratisThread);
-    Sent batch = raft.next();
+    return new Queued(answers, raft.next());
+  }
+
+  @Test
+  void anUnavailableReplyReachesEachCallerAsItIs() {
+    Queued queued = batchOfTwoBehindOne();
+    List<CompletableFuture<CommandResult>> failing = queued.answers();
+    Sent batch = queued.batch();
 
     // As RaftBackend fails a reply it cannot read: inside a dependent stage, so wrapped.
     UnavailableException noLeader = new UnavailableException("raft group cannot order the command: no leader", null);
@@ -228,11 +235,9 @@ class SubmitBatcherTest {
 
   @Test
   void anAnswerWithTheWrongNumberOfResultsFailsEveryCommandOfTheBatch() {
-    batcher.submitAsync(command(0));
-    Sent inFlight = raft.sentNow();
-    List<CompletableFuture<CommandResult>> batch = List.of(batcher.submitAsync(command(1)), batcher.submitAsync(command(2)));
-    inFlight.answerFrom(ratisThread);
-    Sent sent = raft.next();
+    Queued queued = batchOfTwoBehindOne();
+    List<CompletableFuture<CommandResult>> batch = queued.answers();
+    Sent sent = queued.batch();
 
     ratisThread.execute(() -> sent.reply().complete(List.of(answerTo(1).toByteString())));
 
